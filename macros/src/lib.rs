@@ -1,0 +1,1 @@
+//! Procedural macros of simdgrad. Use them through the `simdgrad` crate, never directly.

@@ -1,0 +1,27 @@
+//! # simdgrad
+//!
+//! SIMD kernels *and their derivatives*, generated at compile time from scalar Rust functions,
+//! with strided tensors, autograd and neural-network layers on top.
+//!
+//! ```
+//! use simdgrad::Tensor;
+//!
+//! let x = Tensor::<f32>::arange(0.0, 6.0, 1.0).view(&[2, 3]).unwrap();
+//! let t = x.permute(&[1, 0]).unwrap();
+//! assert_eq!(t.shape(), &[3, 2]);
+//! assert_eq!(t.to_vec(), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+//! assert!(t.view(&[6]).is_err()); // a view needs a contiguous tensor
+//! ```
+#![warn(missing_docs)]
+
+pub mod element;
+pub mod error;
+// Enabled by the SIMD-math work (see simd/mod.rs, kernel.rs):
+// pub mod kernel;
+// pub mod simd;
+
+pub use element::Element;
+pub use error::{Error, Result};
+
+// #[doc(hidden)]
+// pub mod __private;
