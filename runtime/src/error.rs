@@ -119,6 +119,20 @@ pub enum Error {
         /// Its number of elements.
         to_len: usize,
     },
+    /// An index or range along one dim lies outside that dim (`select`, `narrow`, `slice`).
+    #[error("{op}: {what} is out of bounds for dim {dim} of size {size} (shape {shape:?})")]
+    DimIndexOutOfBounds {
+        /// The operation.
+        op: &'static str,
+        /// The index or range given, as text (`index 5`, `range 2..7`).
+        what: String,
+        /// The dim (normalised, so never negative).
+        dim: usize,
+        /// The size of that dim.
+        size: usize,
+        /// The tensor's shape.
+        shape: Vec<usize>,
+    },
     /// Any other invalid argument; the message says which and why.
     #[error("{op}: {message}")]
     InvalidArgument {

@@ -458,6 +458,31 @@ pub trait ReduceKernel: Copy + Send + Sync + 'static {
         arch().dispatch(Fold::<Self, E> { x, _k: PhantomData })
     }
 
+    /// `acc[i] = f(acc[i], x[i])`, SIMD: one step of a reduction over an outer dim, which
+    /// folds whole rows into an (L1-resident) row of accumulators. Each `acc[i]` is folded
+    /// strictly in call order, so the result does not depend on how rows are chunked.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] if the slices differ in length.
+    fn accumulate<E: SimdElement>(self, acc: &mut [E], x: &[E]) -> Result<()> {
+        check_len(Self::NAME, "x", acc.len(), x.len())?;
+        arch().dispatch(Accumulate::<Self, E> {
+            acc,
+            x: Operand::Slice(x),
+            _k: PhantomData,
+        });
+        Ok(())
+    }
+
+    /// `acc[i] = f(acc[i], x)` for one value `x` (a broadcast row), SIMD.
+    fn accumulate_scalar<E: SimdElement>(self, acc: &mut [E], x: E) {
+        arch().dispatch(Accumulate::<Self, E> {
+            acc,
+            x: Operand::Scalar(x),
+            _k: PhantomData,
+        });
+    }
+
     /// Writes into `grad_in` the gradient of `fold(x)` with respect to every `x[i]`, scaled by
     /// the upstream gradient `grad_out`.
     ///
@@ -498,6 +523,43 @@ fn general_fold_backward<K: ReduceKernel, E: SimdElement>(x: &[E], g: E, grad_in
         let (d_acc, d_x) = K::scalar_partials(*slot, v);
         *slot = suffix * d_x;
         suffix = suffix * d_acc;
+    }
+}
+
+struct Accumulate<'a, K, E> {
+    acc: &'a mut [E],
+    x: Operand<'a, E>,
+    _k: PhantomData<K>,
+}
+
+impl<K: ReduceKernel, E: SimdElement> WithSimd for Accumulate<'_, K, E> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        let id = K::identity::<E>();
+        let (ah, at) = E::as_mut_simd::<S>(self.acc);
+        match self.x {
+            Operand::Slice(x) => {
+                let (xh, xt) = E::as_simd::<S>(x);
+                for (a, &x) in ah.iter_mut().zip(xh) {
+                    *a = K::simd::<S, E>(s, *a, x);
+                }
+                if !at.is_empty() {
+                    let a = E::partial_load(s, at, id);
+                    E::partial_store(s, at, K::simd::<S, E>(s, a, E::partial_load(s, xt, id)));
+                }
+            }
+            Operand::Scalar(v) => {
+                let x = E::splat(s, v);
+                for a in ah.iter_mut() {
+                    *a = K::simd::<S, E>(s, *a, x);
+                }
+                if !at.is_empty() {
+                    let a = E::partial_load(s, at, id);
+                    E::partial_store(s, at, K::simd::<S, E>(s, a, x));
+                }
+            }
+        }
     }
 }
 

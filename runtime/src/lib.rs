@@ -6,7 +6,7 @@
 //! ```
 //! use simdgrad::Tensor;
 //!
-//! let x = Tensor::<f32>::arange(0.0, 6.0, 1.0).view(&[2, 3]).unwrap();
+//! let x = Tensor::<f32>::arange(0.0, 6.0, 1.0).unwrap().view(&[2, 3]).unwrap();
 //! let t = x.permute(&[1, 0]).unwrap();
 //! assert_eq!(t.shape(), &[3, 2]);
 //! assert_eq!(t.to_vec(), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
@@ -14,14 +14,30 @@
 //! ```
 #![warn(missing_docs)]
 
+// Lets the kernel macros' absolute `::simdgrad::…` paths resolve inside this crate (the built-in
+// ops in `ops::builtins` are declared with them).
+extern crate self as simdgrad;
+
+pub mod autograd;
+pub mod check_grads;
 pub mod element;
 pub mod error;
+pub mod layout;
+pub mod shape;
+pub mod tensor;
+pub mod io;
+pub mod linalg;
+pub mod matmul;
+pub mod conv;
+pub mod parallel;
 // Enabled by the SIMD-math work (see simd/mod.rs, kernel.rs):
-// pub mod kernel;
-// pub mod simd;
+pub mod kernel;
+pub mod ops;
+pub mod simd;
 
 pub use element::Element;
 pub use error::{Error, Result};
+pub use tensor::Tensor;
 
-// #[doc(hidden)]
-// pub mod __private;
+#[doc(hidden)]
+pub mod __private;

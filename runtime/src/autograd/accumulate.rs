@@ -1,0 +1,121 @@
+//! Gradient arithmetic the engine itself needs: summing two gradients, accumulating into a
+//! leaf, summing a broadcast gradient back to an input's shape, and placing a gradient into
+//! a zero tensor (the backward of `narrow`, `select`, `slice`).
+
+use crate::layout::{Block, Layout, LayoutKind};
+use crate::{Element, Error, Result, Tensor};
+
+/// `dst[i] += g[i]` for `i` in logical order; `gdata` is `g`'s storage.
+fn add_into<E: Element>(dst: &mut [E], g: &Tensor<E>, gdata: &[E]) {
+    if g.layout().kind() == LayoutKind::General {
+        for (d, p) in dst.iter_mut().zip(g.layout().positions()) {
+            *d += gdata[p];
+        }
+        return;
+    }
+    let mut i = 0;
+    for Block {
+        offset,
+        len,
+        stride,
+    } in g.layout().blocks()
+    {
+        let out = &mut dst[i..i + len];
+        if stride == 1 {
+            for (d, &s) in out.iter_mut().zip(&gdata[offset..offset + len]) {
+                *d += s;
+            }
+        } else {
+            let v = gdata[offset];
+            out.iter_mut().for_each(|d| *d += v);
+        }
+        i += len;
+    }
+}
+
+/// `true` if `t` is the only handle on a contiguous buffer it covers exactly, so it can be
+/// kept (or updated in place) as a gradient without copying.
+fn is_owned_buffer<E: Element>(t: &Tensor<E>) -> bool {
+    t.is_unique() && t.is_contiguous() && t.offset() == 0 && t.storage().len() == t.numel()
+}
+
+/// `acc + g` (same shapes). Adds in place when `acc` owns its buffer, else allocates.
+pub(crate) fn add_grads<E: Element>(acc: Tensor<E>, g: &Tensor<E>) -> Result<Tensor<E>> {
+    if acc.shape() != g.shape() {
+        return Err(Error::ShapeMismatch {
+            op: "backward (gradient accumulation)",
+            lhs: acc.shape().to_vec(),
+            rhs: g.shape().to_vec(),
+        });
+    }
+    if is_owned_buffer(&acc) {
+        // `acc` is unique, so `g` cannot view its storage: the two locks are distinct.
+        {
+            let gdata = g.storage().read();
+            let mut data = acc.storage().write();
+            add_into(&mut data, g, &gdata);
+        }
+        return Ok(acc);
+    }
+    let mut out = acc.to_vec();
+    add_into(&mut out, g, &g.storage().read());
+    Tensor::from_vec(out, g.shape())
+}
+
+/// Adds `g` to `leaf.grad` (setting it if absent). The stored gradient never shares storage
+/// with anything else, so a user who edits it in place changes nothing else.
+pub(crate) fn accumulate_leaf<E: Element>(leaf: &Tensor<E>, g: Tensor<E>) -> Result<()> {
+    let mut slot = leaf.autograd_meta().lock_grad();
+    let new = match slot.take() {
+        None if is_owned_buffer(&g) => g,
+        None => Tensor::from_vec(g.to_vec(), g.shape())?,
+        Some(prev) => add_grads(prev, &g)?,
+    };
+    *slot = Some(new);
+    Ok(())
+}
+
+/// Sums `g` over the dims along which `shape` was broadcast to `g.shape()`, giving a tensor of
+/// `shape` (the backward of `broadcast_to`).
+pub(crate) fn sum_to_shape<E: Element>(g: &Tensor<E>, shape: &[usize]) -> Result<Tensor<E>> {
+    if g.shape() == shape {
+        return Ok(g.clone());
+    }
+    // `shape` broadcast to `g.shape()`: stride 0 along the dims to sum over, so walking both
+    // layouts in step adds every element of `g` into its source element.
+    let target = Layout::contiguous(shape)?.broadcast_to(g.shape())?;
+    let mut out = vec![E::ZERO; shape.iter().product()];
+    {
+        let data = g.storage().read();
+        for (pg, po) in g.layout().positions().zip(target.positions()) {
+            out[po] += data[pg];
+        }
+    }
+    Tensor::from_vec(out, shape)
+}
+
+/// A zero tensor of `shape` with `g` written into the view `view_of(zeros.layout())` (the
+/// backward of a view that keeps part of its input: `narrow`, `slice`, `select`).
+pub(crate) fn scatter_into_zeros<E: Element>(
+    shape: &[usize],
+    g: &Tensor<E>,
+    view_of: impl FnOnce(&Layout) -> Result<Layout>,
+) -> Result<Tensor<E>> {
+    let zeros = Tensor::<E>::zeros(shape)?;
+    let view = view_of(zeros.layout())?;
+    if view.shape() != g.shape() {
+        return Err(Error::ShapeMismatch {
+            op: "backward (scatter into zeros)",
+            lhs: view.shape().to_vec(),
+            rhs: g.shape().to_vec(),
+        });
+    }
+    {
+        let src = g.storage().read();
+        let mut dst = zeros.storage().write();
+        for (pd, ps) in view.positions().zip(g.layout().positions()) {
+            dst[pd] = src[ps];
+        }
+    }
+    Ok(zeros)
+}

@@ -1,0 +1,392 @@
+//! The SIMD convolution engine: register-blocked direct convolution over a [`Plan`].
+//!
+//! Forward (and input-gradient, which is a forward conv of another plan): the output is
+//! vectorised along the flat output position `n = y·wph + x`, and a tile of `OB` output
+//! channels × `NV` registers of positions lives in `OB·NV` (24) accumulators. For each tap
+//! `(c, p, q)` the tile loads `NV` input registers (unit stride, thanks to the packing) and
+//! broadcasts `OB` weights: `NV + OB` loads per `OB·NV` FMAs. Weights are pre-packed per block
+//! as `[tap][OB]`. Results go to a per-block scratch row of `nr` positions, whose valid columns
+//! are then copied to the output.
+//!
+//! Weight gradient: `gw[o][tap] = Σ_n g[o][n] · X[tap_offset + n]`, a tile of 4 output channels
+//! × 6 taps of vector accumulators over a cache-sized segment of `n`, reduced at the end of each
+//! segment. The output gradient is laid out over the same flat positions with zeros in the
+//! garbage columns, so they contribute nothing.
+//!
+//! `KH`/`KW` are the kernel extents when known at compile time (the specialised kernels), or 0
+//! for run-time extents (the generic kernel, which walks a table of tap offsets).
+
+use std::sync::Mutex;
+
+use pulp::{Simd, WithSimd};
+
+use super::plan::Plan;
+use super::StridedRef;
+use crate::kernel::arch;
+use crate::parallel;
+use crate::simd::SimdElement;
+
+/// Output-channel block sizes of the forward tile and the register count along `n` that goes
+/// with each (24 accumulators in every case).
+const BLOCKS: [(usize, usize); 3] = [(8, 3), (6, 4), (4, 6)];
+
+/// The block size wasting the fewest padded output channels (ties: the larger block).
+fn pick_block(out_c: usize) -> usize {
+    BLOCKS
+        .iter()
+        .map(|&(ob, _)| ob)
+        .min_by_key(|&ob| (out_c.div_ceil(ob) * ob, usize::MAX - ob))
+        .unwrap_or(8)
+}
+
+/// Packs the weight for the engine: block `k` holds `[tap][ob]` for output channels
+/// `k·OB .. k·OB + OB` (zeros past `out_c`).
+fn pack_weight<E: SimdElement>(
+    plan: &Plan,
+    ob: usize,
+    value: impl Fn(usize, usize, usize, usize) -> E,
+) -> Vec<E> {
+    let taps = plan.src_c * plan.kh * plan.kw;
+    let blocks = plan.out_c.div_ceil(ob);
+    let mut w = vec![E::ZERO; blocks * taps * ob];
+    for o in 0..plan.out_c {
+        let (blk, lane) = (o / ob, o % ob);
+        let mut t = 0;
+        for c in 0..plan.src_c {
+            for p in 0..plan.kh {
+                for q in 0..plan.kw {
+                    w[(blk * taps + t) * ob + lane] = value(o, c, p, q);
+                    t += 1;
+                }
+            }
+        }
+    }
+    w
+}
+
+/// Splits `out` into consecutive chunks at the given boundaries (ascending, within `out`).
+fn split_at_bounds<'a, E>(mut out: &'a mut [E], bounds: &[usize]) -> Vec<Mutex<&'a mut [E]>> {
+    let mut chunks = Vec::with_capacity(bounds.len());
+    let mut at = 0;
+    for &end in bounds {
+        let (head, tail) = out.split_at_mut(end - at);
+        chunks.push(Mutex::new(head));
+        out = tail;
+        at = end;
+    }
+    chunks
+}
+
+/// Number of tasks for `macs` multiply-adds split into at most `units` pieces.
+fn tasks_for(macs: usize, units: usize) -> usize {
+    // A multiply-add is far cheaper than the memory-bound element the threshold is tuned for.
+    parallel::tasks_for(macs / 32).min(units).max(1)
+}
+
+/// The forward engine on `plan` (forward conv or input gradient). `weight(o, c, p, q)` reads
+/// the plan's weight; `out` is the contiguous `(batch, out_c, out_h, out_w)` result.
+pub(crate) fn forward<E: SimdElement, const KH: usize, const KW: usize>(
+    plan: &Plan,
+    src: StridedRef<'_, E, 4>,
+    weight: impl Fn(usize, usize, usize, usize) -> E,
+    bias: Option<&[E]>,
+    out: &mut [E],
+) {
+    if out.is_empty() {
+        return;
+    }
+    let ob = pick_block(plan.out_c);
+    let wpk = pack_weight(plan, ob, weight);
+    let nblk = plan.out_c.div_ceil(ob);
+    let units = plan.batch * nblk;
+    let hw = plan.out_h * plan.out_w;
+    let macs = plan.batch * plan.out_c * hw * plan.src_c * plan.kh * plan.kw;
+    let tasks = tasks_for(macs, units);
+    let unit_start =
+        |u: usize| (u / nblk) * plan.out_c * hw + ((u % nblk) * ob).min(plan.out_c) * hw;
+    let ranges: Vec<(usize, usize)> = (0..tasks)
+        .map(|t| (t * units / tasks, (t + 1) * units / tasks))
+        .collect();
+    let bounds: Vec<usize> = ranges.iter().map(|&(_, u1)| unit_start(u1)).collect();
+    let chunks = split_at_bounds(out, &bounds);
+    let taps = plan.tap_offsets();
+    parallel::run_tasks(tasks, |t| {
+        let mut chunk = chunks[t].lock().unwrap_or_else(|e| e.into_inner());
+        let (u0, u1) = ranges[t];
+        arch().dispatch(ForwardTask::<E, KH, KW> {
+            plan,
+            src,
+            wpk: &wpk,
+            taps: &taps,
+            bias,
+            ob,
+            nblk,
+            units: (u0, u1),
+            out: &mut chunk,
+        });
+    });
+}
+
+struct ForwardTask<'a, E, const KH: usize, const KW: usize> {
+    plan: &'a Plan,
+    src: StridedRef<'a, E, 4>,
+    wpk: &'a [E],
+    taps: &'a [usize],
+    bias: Option<&'a [E]>,
+    ob: usize,
+    nblk: usize,
+    units: (usize, usize),
+    out: &'a mut [E],
+}
+
+impl<E: SimdElement, const KH: usize, const KW: usize> WithSimd for ForwardTask<'_, E, KH, KW> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        match self.ob {
+            8 => self.run::<S, 8, 3>(s),
+            6 => self.run::<S, 6, 4>(s),
+            _ => self.run::<S, 4, 6>(s),
+        }
+    }
+}
+
+impl<E: SimdElement, const KH: usize, const KW: usize> ForwardTask<'_, E, KH, KW> {
+    #[inline(always)]
+    fn run<S: Simd, const OB: usize, const NV: usize>(self, s: S) {
+        let plan = self.plan;
+        let width = NV * E::lanes::<S>();
+        let nr = plan.nflat().div_ceil(width) * width;
+        let mut xp = vec![E::ZERO; plan.packed_len(nr)];
+        let mut scratch = vec![E::ZERO; OB * nr];
+        let ntaps = plan.src_c * plan.kh * plan.kw;
+        let hw = plan.out_h * plan.out_w;
+        // Tap offsets within one channel, for the specialised kernels.
+        let mut pq = [[0usize; KW]; KH];
+        for (p, row) in pq.iter_mut().enumerate() {
+            for (q, v) in row.iter_mut().enumerate() {
+                *v = plan.tap_offset(p, q);
+            }
+        }
+        let cs = plan.channel_stride();
+        let mut packed = usize::MAX;
+        let mut written = 0;
+        for u in self.units.0..self.units.1 {
+            let (b, blk) = (u / self.nblk, u % self.nblk);
+            if b != packed {
+                plan.pack(&self.src, b, &mut xp);
+                packed = b;
+            }
+            let wblk = &self.wpk[blk * ntaps * OB..(blk + 1) * ntaps * OB];
+            let bias: [E; OB] = core::array::from_fn(|i| {
+                let o = blk * OB + i;
+                match self.bias {
+                    Some(bias) if o < plan.out_c => bias[o],
+                    _ => E::ZERO,
+                }
+            });
+            for n0 in (0..nr).step_by(width) {
+                let mut acc: [[E::V<S>; NV]; OB] =
+                    core::array::from_fn(|i| [E::splat(s, bias[i]); NV]);
+                if KH != 0 && KW != 0 {
+                    for c in 0..plan.src_c {
+                        let wc = &wblk[c * KH * KW * OB..(c + 1) * KH * KW * OB];
+                        for p in 0..KH {
+                            for q in 0..KW {
+                                let off = c * cs + pq[p][q] + n0;
+                                let t = (p * KW + q) * OB;
+                                fma_tap::<S, E, OB, NV>(
+                                    s,
+                                    &mut acc,
+                                    &xp[off..off + width],
+                                    &wc[t..t + OB],
+                                );
+                            }
+                        }
+                    }
+                } else {
+                    for (t, &off) in self.taps.iter().enumerate() {
+                        let off = off + n0;
+                        fma_tap::<S, E, OB, NV>(
+                            s,
+                            &mut acc,
+                            &xp[off..off + width],
+                            &wblk[t * OB..t * OB + OB],
+                        );
+                    }
+                }
+                for (i, a) in acc.iter().enumerate() {
+                    let dst = &mut scratch[i * nr + n0..i * nr + n0 + width];
+                    let (ds, _) = E::as_mut_simd::<S>(dst);
+                    for (d, v) in ds.iter_mut().zip(a) {
+                        *d = *v;
+                    }
+                }
+            }
+            // Copy the valid columns of each real output channel of the block.
+            let rows = (plan.out_c - (blk * OB).min(plan.out_c)).min(OB);
+            for i in 0..rows {
+                let dst = &mut self.out[written..written + hw];
+                for (y, d) in dst.chunks_exact_mut(plan.out_w.max(1)).enumerate() {
+                    let from = i * nr + y * plan.wph;
+                    d.copy_from_slice(&scratch[from..from + plan.out_w]);
+                }
+                written += hw;
+            }
+        }
+    }
+}
+
+/// One tap of a forward tile: `acc[i][v] += w[i] · x[v]`.
+#[inline(always)]
+fn fma_tap<S: Simd, E: SimdElement, const OB: usize, const NV: usize>(
+    s: S,
+    acc: &mut [[E::V<S>; NV]; OB],
+    x: &[E],
+    w: &[E],
+) {
+    let (xs, _) = E::as_simd::<S>(x);
+    let xv: [E::V<S>; NV] = core::array::from_fn(|v| xs[v]);
+    for (a, &wi) in acc.iter_mut().zip(w) {
+        let wv = E::splat(s, wi);
+        for (av, &x) in a.iter_mut().zip(&xv) {
+            *av = E::mul_add(s, wv, x, *av);
+        }
+    }
+}
+
+/// Output channels per weight-gradient tile, and taps per tile.
+const GW_OB: usize = 4;
+const GW_TB: usize = 6;
+/// Flat positions per cache segment of the weight gradient (tile rows stay in L1).
+const GW_SEG: usize = 1024;
+
+/// The weight gradient of the forward `plan`: `grad_weight` is `(out_c, src_c, kh, kw)`.
+pub(crate) fn backward_weight<E: SimdElement>(
+    plan: &Plan,
+    x: StridedRef<'_, E, 4>,
+    grad_out: StridedRef<'_, E, 4>,
+    grad_weight: &mut [E],
+) {
+    let ntaps = plan.src_c * plan.kh * plan.kw;
+    if grad_weight.is_empty() {
+        return;
+    }
+    let nblk = plan.out_c.div_ceil(GW_OB);
+    let macs = plan.batch * plan.out_c * plan.out_h * plan.out_w * ntaps;
+    let tasks = tasks_for(macs, nblk);
+    let ranges: Vec<(usize, usize)> = (0..tasks)
+        .map(|t| (t * nblk / tasks, (t + 1) * nblk / tasks))
+        .collect();
+    let bounds: Vec<usize> = ranges
+        .iter()
+        .map(|&(_, b1)| (b1 * GW_OB).min(plan.out_c) * ntaps)
+        .collect();
+    let chunks = split_at_bounds(grad_weight, &bounds);
+    let taps = plan.tap_offsets();
+    parallel::run_tasks(tasks, |t| {
+        let mut chunk = chunks[t].lock().unwrap_or_else(|e| e.into_inner());
+        arch().dispatch(WeightTask {
+            plan,
+            x,
+            g: grad_out,
+            taps: &taps,
+            blocks: ranges[t],
+            gw: &mut chunk,
+        });
+    });
+}
+
+struct WeightTask<'a, E> {
+    plan: &'a Plan,
+    x: StridedRef<'a, E, 4>,
+    g: StridedRef<'a, E, 4>,
+    taps: &'a [usize],
+    blocks: (usize, usize),
+    gw: &'a mut [E],
+}
+
+impl<E: SimdElement> WithSimd for WeightTask<'_, E> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        let plan = self.plan;
+        let lanes = E::lanes::<S>();
+        let nr = plan.nflat().div_ceil(lanes) * lanes;
+        let mut xp = vec![E::ZERO; plan.packed_len(nr)];
+        let o0 = self.blocks.0 * GW_OB;
+        let o1 = (self.blocks.1 * GW_OB).min(plan.out_c);
+        let rows = (self.blocks.1 - self.blocks.0) * GW_OB;
+        let mut gwide = vec![E::ZERO; rows * nr];
+        let ntaps = self.taps.len();
+        // Tap blocks are padded by repeating the last tap; the extra results are dropped.
+        let tblocks = ntaps.div_ceil(GW_TB);
+        self.gw.fill(E::ZERO);
+        let seg = GW_SEG.div_ceil(lanes) * lanes;
+        for b in 0..plan.batch {
+            plan.pack(&self.x, b, &mut xp);
+            for o in o0..o1 {
+                let row = &mut gwide[(o - o0) * nr..(o - o0 + 1) * nr];
+                for y in 0..plan.out_h {
+                    let from = self.g.position([b, o, y, 0]);
+                    let d = &mut row[y * plan.wph..y * plan.wph + plan.out_w];
+                    for (j, v) in d.iter_mut().enumerate() {
+                        *v = self.g.data[from + j * self.g.strides[3]];
+                    }
+                }
+            }
+            for n0 in (0..nr).step_by(seg) {
+                let n1 = (n0 + seg).min(nr);
+                for blk in 0..rows / GW_OB {
+                    let g: [&[E::V<S>]; GW_OB] = core::array::from_fn(|i| {
+                        let r = (blk * GW_OB + i) * nr;
+                        E::as_simd::<S>(&gwide[r + n0..r + n1]).0
+                    });
+                    for tb in 0..tblocks {
+                        let tap: [usize; GW_TB] =
+                            core::array::from_fn(|j| (tb * GW_TB + j).min(ntaps - 1));
+                        let xs: [&[E::V<S>]; GW_TB] = core::array::from_fn(|j| {
+                            let off = self.taps[tap[j]];
+                            E::as_simd::<S>(&xp[off + n0..off + n1]).0
+                        });
+                        let acc = weight_tile::<S, E>(s, &g, &xs);
+                        for (i, a) in acc.iter().enumerate() {
+                            let o = o0 + blk * GW_OB + i;
+                            if o >= o1 {
+                                break;
+                            }
+                            for (j, &v) in a.iter().enumerate() {
+                                let t = tb * GW_TB + j;
+                                if t < ntaps {
+                                    self.gw[(o - o0) * ntaps + t] += E::reduce_sum(s, v);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `acc[i][j] = Σ_k g[i][k] · x[j][k]` over one segment, in vector lanes.
+#[inline(always)]
+fn weight_tile<S: Simd, E: SimdElement>(
+    s: S,
+    g: &[&[E::V<S>]; GW_OB],
+    x: &[&[E::V<S>]; GW_TB],
+) -> [[E::V<S>; GW_TB]; GW_OB] {
+    let zero = E::splat(s, E::ZERO);
+    let mut acc = [[zero; GW_TB]; GW_OB];
+    let n = g.iter().chain(x.iter()).map(|r| r.len()).min().unwrap_or(0);
+    for k in 0..n {
+        let xv: [E::V<S>; GW_TB] = core::array::from_fn(|j| x[j][k]);
+        for (a, gi) in acc.iter_mut().zip(g) {
+            let gv = gi[k];
+            for (av, &xj) in a.iter_mut().zip(&xv) {
+                *av = E::mul_add(s, gv, xj, *av);
+            }
+        }
+    }
+    acc
+}

@@ -1,0 +1,180 @@
+//! `Plan`: a convolution rewritten in the one form the SIMD engine runs, and the packing of its
+//! input into zero-padded, stride-phase-split planes.
+//!
+//! The engine computes `out[o][y][x] = Σ_c Σ_p Σ_q X[c][y·s + p·d][x·s + q·d] · W[o][c][p][q]`
+//! where `X` is the source, zero-upsampled by `up` (a zero between source elements, for the
+//! backward pass of a strided conv) and shifted by a signed `pad`. The forward pass is
+//! `up = 1, pad = padding_before`; the input gradient (gather form) is the same conv of the output
+//! gradient upsampled by the stride, with the weight transposed and flipped and
+//! `pad = dilation·(K−1) − padding_before`.
+//!
+//! Packing splits every channel of `X` into `stride_h·stride_w` phase planes of `hph × wph`
+//! elements, so that for a fixed tap the inputs of consecutive output positions `n = y·wph + x`
+//! are consecutive in memory: `packed[tap_offset(c, p, q) + n]`. Columns `x ≥ out_w` of that flat
+//! index are garbage the engine computes and drops.
+
+use super::{ConvShape, StridedRef};
+use crate::Element;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub batch: usize,
+    pub src_c: usize,
+    pub out_c: usize,
+    pub src_h: usize,
+    pub src_w: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+    pub up: [usize; 2],
+    pub pad: [isize; 2],
+    pub stride: [usize; 2],
+    pub dil: [usize; 2],
+    pub hph: usize,
+    pub wph: usize,
+}
+
+impl Plan {
+    pub fn forward(s: &ConvShape) -> Self {
+        let [ph, pw] = s.params;
+        Self::new(
+            s,
+            [s.in_channels, s.out_channels],
+            [s.in_h, s.in_w],
+            [s.out_h, s.out_w],
+            [1, 1],
+            [ph.padding_before as isize, pw.padding_before as isize],
+            [ph.stride, pw.stride],
+        )
+    }
+
+    pub fn backward_input(s: &ConvShape) -> Self {
+        let [ph, pw] = s.params;
+        let pad = |k: usize, p: super::ConvParams| {
+            ((k - 1) * p.dilation) as isize - p.padding_before as isize
+        };
+        Self::new(
+            s,
+            [s.out_channels, s.in_channels],
+            [s.out_h, s.out_w],
+            [s.in_h, s.in_w],
+            [ph.stride, pw.stride],
+            [pad(s.kernel_h, ph), pad(s.kernel_w, pw)],
+            [1, 1],
+        )
+    }
+
+    fn new(
+        s: &ConvShape,
+        [src_c, out_c]: [usize; 2],
+        [src_h, src_w]: [usize; 2],
+        [out_h, out_w]: [usize; 2],
+        up: [usize; 2],
+        pad: [isize; 2],
+        stride: [usize; 2],
+    ) -> Self {
+        let dil = [s.params[0].dilation, s.params[1].dilation];
+        Self {
+            batch: s.batch,
+            src_c,
+            out_c,
+            src_h,
+            src_w,
+            kh: s.kernel_h,
+            kw: s.kernel_w,
+            out_h,
+            out_w,
+            up,
+            pad,
+            stride,
+            dil,
+            hph: out_h + (s.kernel_h - 1) * dil[0] / stride[0],
+            wph: out_w + (s.kernel_w - 1) * dil[1] / stride[1],
+        }
+    }
+
+    pub fn plane(&self) -> usize {
+        self.hph * self.wph
+    }
+
+    /// Distance between the packed planes of consecutive channels.
+    pub fn channel_stride(&self) -> usize {
+        self.stride[0] * self.stride[1] * self.plane()
+    }
+
+    /// Number of flat output positions `out_h · wph` (garbage columns included).
+    pub fn nflat(&self) -> usize {
+        self.out_h * self.wph
+    }
+
+    /// Offset of tap `(p, q)` inside a channel's packed planes.
+    pub fn tap_offset(&self, p: usize, q: usize) -> usize {
+        let (rp, cp) = (p * self.dil[0], q * self.dil[1]);
+        let [sh, sw] = self.stride;
+        ((rp % sh) * sw + cp % sw) * self.plane() + (rp / sh) * self.wph + cp / sw
+    }
+
+    /// Offsets of every tap `(c, p, q)`, in weight order.
+    pub fn tap_offsets(&self) -> Vec<usize> {
+        let cs = self.channel_stride();
+        let mut v = Vec::with_capacity(self.src_c * self.kh * self.kw);
+        for c in 0..self.src_c {
+            for p in 0..self.kh {
+                for q in 0..self.kw {
+                    v.push(c * cs + self.tap_offset(p, q));
+                }
+            }
+        }
+        v
+    }
+
+    /// Length of a packed input buffer for flat runs up to `nr ≥ nflat` positions: reads at
+    /// `tap_offset + n` for `n < nr` stay inside it.
+    pub fn packed_len(&self, nr: usize) -> usize {
+        self.src_c * self.channel_stride() + (nr - self.nflat()) + self.wph
+    }
+
+    /// Writes batch `b` of `src` into `buf` (length [`Plan::packed_len`]), zeros elsewhere.
+    pub fn pack<E: Element>(&self, src: &StridedRef<'_, E, 4>, b: usize, buf: &mut [E]) {
+        buf.fill(E::ZERO);
+        let [sh, sw] = self.stride;
+        let [uh, uw] = self.up;
+        let plane = self.plane();
+        let cs = self.channel_stride();
+        // Source columns that land inside the packed width, and where the first one goes.
+        let col = |j: usize| j as isize * uw as isize + self.pad[1];
+        let j0 = (0..self.src_w).find(|&j| col(j) >= 0).unwrap_or(self.src_w);
+        let j1 = (j0..self.src_w)
+            .find(|&j| col(j) as usize / sw >= self.wph)
+            .unwrap_or(self.src_w);
+        let sx = src.strides[3];
+        for c in 0..self.src_c {
+            for i in 0..self.src_h {
+                let r = i as isize * uh as isize + self.pad[0];
+                if r < 0 || r as usize / sh >= self.hph {
+                    continue;
+                }
+                let r = r as usize;
+                let row = c * cs + (r % sh) * sw * plane + (r / sh) * self.wph;
+                let from = src.position([b, c, i, 0]);
+                if sw == 1 && uw == 1 && j0 < j1 {
+                    let dst = row + col(j0) as usize;
+                    let dst = &mut buf[dst..dst + (j1 - j0)];
+                    if sx == 1 {
+                        dst.copy_from_slice(&src.data[from + j0..from + j1]);
+                    } else {
+                        for (d, j) in dst.iter_mut().zip(j0..j1) {
+                            *d = src.data[from + j * sx];
+                        }
+                    }
+                } else {
+                    for j in j0..j1 {
+                        let cc = col(j) as usize;
+                        buf[row + (cc % sw) * plane + cc / sw] = src.data[from + j * sx];
+                    }
+                }
+            }
+        }
+    }
+}

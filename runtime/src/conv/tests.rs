@@ -1,0 +1,495 @@
+//! Tests of the convolution kernels: MiniTorch's worked values, fast == generic == naive on
+//! random shapes, parameters and permuted layouts, exact gradients, and error reporting.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::*;
+
+fn c1(data: &[f64], shape: [usize; 3]) -> StridedRef<'_, f64, 3> {
+    StridedRef::contiguous(data, shape)
+}
+
+fn c4<E: Copy>(data: &[E], shape: [usize; 4]) -> StridedRef<'_, E, 4> {
+    StridedRef::contiguous(data, shape)
+}
+
+/// `logical` (row-major `shape`) stored with the dims in storage order `order` (outermost
+/// first) after `pad` junk elements; returns the storage and the view's strides.
+fn permuted_storage(
+    logical: &[f64],
+    shape: [usize; 4],
+    order: [usize; 4],
+    pad: usize,
+) -> (Vec<f64>, [usize; 4]) {
+    let mut strides = [0; 4];
+    let mut acc = 1;
+    for &d in order.iter().rev() {
+        strides[d] = acc;
+        acc *= shape[d];
+    }
+    let mut storage = vec![f64::NAN; pad + acc];
+    let mut i = 0;
+    for a in 0..shape[0] {
+        for b in 0..shape[1] {
+            for c in 0..shape[2] {
+                for d in 0..shape[3] {
+                    let pos =
+                        pad + a * strides[0] + b * strides[1] + c * strides[2] + d * strides[3];
+                    storage[pos] = logical[i];
+                    i += 1;
+                }
+            }
+        }
+    }
+    (storage, strides)
+}
+
+fn view(
+    storage: &[f64],
+    shape: [usize; 4],
+    strides: [usize; 4],
+    pad: usize,
+) -> StridedRef<'_, f64, 4> {
+    StridedRef {
+        data: storage,
+        offset: pad,
+        shape,
+        strides,
+    }
+}
+
+fn assert_close(got: &[f64], want: &[f64], tol: f64, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "{what}: element {i}: got {g}, want {w}"
+        );
+    }
+}
+
+#[test]
+fn conv1d_matches_minitorch_worked_examples() {
+    let s = ConvShape::conv1d([1, 1, 4], [1, 1, 3], ConvParams::anchored_start(3)).unwrap();
+    let x = [0.0, 1.0, 2.0, 3.0];
+    let w = [1.0, 2.0, 3.0];
+    let mut out = [0.0; 4];
+    conv1d_forward(&s, c1(&x, [1, 1, 4]), c1(&w, [1, 1, 3]), None, &mut out).unwrap();
+    assert_eq!(out, [8.0, 14.0, 8.0, 3.0]);
+
+    let g = [0.0, 1.0, 2.0, 3.0];
+    let mut gx = [0.0; 4];
+    conv1d_backward_input(&s, c1(&g, [1, 1, 4]), c1(&w, [1, 1, 3]), &mut gx).unwrap();
+    assert_eq!(gx, [0.0, 1.0, 4.0, 10.0]);
+
+    let s6 = ConvShape::conv1d([1, 1, 6], [1, 1, 3], ConvParams::anchored_start(3)).unwrap();
+    let x6 = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    let mut out6 = [0.0; 6];
+    conv1d_forward(
+        &s6,
+        c1(&x6, [1, 1, 6]),
+        c1(&[5.0, 2.0, 3.0], [1, 1, 3]),
+        None,
+        &mut out6,
+    )
+    .unwrap();
+    assert_eq!(out6, [18.0, 28.0, 38.0, 48.0, 37.0, 30.0]);
+
+    let s2 = ConvShape::conv1d([1, 2, 4], [1, 2, 3], ConvParams::anchored_start(3)).unwrap();
+    let x2 = [0.0, 1.0, 2.0, 3.0, 0.0, 1.0, 2.0, 3.0];
+    let w2 = [1.0, 2.0, 3.0, 1.0, 2.0, 3.0];
+    let mut out2 = [0.0; 4];
+    conv1d_forward(&s2, c1(&x2, [1, 2, 4]), c1(&w2, [1, 2, 3]), None, &mut out2).unwrap();
+    assert_eq!(out2, [16.0, 28.0, 16.0, 6.0]);
+}
+
+#[test]
+fn conv2d_matches_minitorch_worked_example() {
+    let s = ConvShape::conv2d(
+        [1, 1, 4, 4],
+        [1, 1, 2, 2],
+        [ConvParams::anchored_start(2); 2],
+    )
+    .unwrap();
+    let x: Vec<f32> = (0..16).map(|i| (i % 4) as f32).collect();
+    let w = [1.0f32; 4];
+    let mut out = [0.0f32; 16];
+    conv2d_forward(
+        &s,
+        c4(&x, [1, 1, 4, 4]),
+        c4(&w, [1, 1, 2, 2]),
+        None,
+        &mut out,
+    )
+    .unwrap();
+    let row = [2.0, 6.0, 10.0, 6.0];
+    assert_eq!(out[..12], [row, row, row].concat()[..]);
+    assert_eq!(out[12..], [1.0, 3.0, 5.0, 3.0]);
+}
+
+/// MiniTorch's `reverse` form: `out[t] = Σ_k in[t−k] · w[k]`.
+fn minitorch_reverse(x: &[f64], w: &[f64]) -> Vec<f64> {
+    (0..x.len())
+        .map(|t| {
+            (0..w.len())
+                .filter(|&k| k <= t)
+                .map(|k| x[t - k] * w[k])
+                .sum()
+        })
+        .collect()
+}
+
+#[test]
+fn reverse_anchoring_is_anchored_end_with_flipped_weight_and_is_the_input_gradient() {
+    let x = [1.0, -2.0, 0.5, 3.0, 4.0, -1.0, 2.0];
+    let w = [0.25, 2.0, -3.0];
+    let flipped: Vec<f64> = w.iter().rev().copied().collect();
+    let s = ConvShape::conv1d([1, 1, 7], [1, 1, 3], ConvParams::anchored_end(3)).unwrap();
+    let mut out = [0.0; 7];
+    conv1d_forward(
+        &s,
+        c1(&x, [1, 1, 7]),
+        c1(&flipped, [1, 1, 3]),
+        None,
+        &mut out,
+    )
+    .unwrap();
+    assert_close(&out, &minitorch_reverse(&x, &w), 1e-15, "reverse");
+
+    // The input gradient of the start-anchored conv is the reverse-anchored conv (semantics.md).
+    let fwd = ConvShape::conv1d([1, 1, 7], [1, 1, 3], ConvParams::anchored_start(3)).unwrap();
+    let mut gx = [0.0; 7];
+    conv1d_backward_input(&fwd, c1(&x, [1, 1, 7]), c1(&w, [1, 1, 3]), &mut gx).unwrap();
+    assert_close(&gx, &minitorch_reverse(&x, &w), 1e-15, "grad_input");
+}
+
+#[derive(Debug)]
+struct Case {
+    s: ConvShape,
+    x: Vec<f64>,
+    w: Vec<f64>,
+    g: Vec<f64>,
+    bias: Option<Vec<f64>>,
+}
+
+fn random_case(rng: &mut StdRng, max_extent: usize) -> Case {
+    loop {
+        let k = |rng: &mut StdRng| *[1usize, 2, 3, 3, 4, 5, 5].get(rng.gen_range(0..7)).unwrap();
+        let (kh, kw) = if rng.gen_bool(0.3) {
+            (1, k(rng))
+        } else {
+            (k(rng), k(rng))
+        };
+        let p = |rng: &mut StdRng| ConvParams {
+            stride: rng.gen_range(1..=3),
+            padding_before: rng.gen_range(0..=3),
+            padding_after: rng.gen_range(0..=3),
+            dilation: rng.gen_range(1..=2),
+        };
+        let (b, c, o) = (
+            rng.gen_range(1..=2),
+            rng.gen_range(1..=4),
+            rng.gen_range(1..=10),
+        );
+        let (h, w) = (rng.gen_range(1..=max_extent), rng.gen_range(1..=max_extent));
+        let Ok(s) = ConvShape::conv2d([b, c, h, w], [o, c, kh, kw], [p(rng), p(rng)]) else {
+            continue;
+        };
+        let mut fill = |n: usize| {
+            (0..n)
+                .map(|_| rng.gen_range(-1.0..1.0))
+                .collect::<Vec<f64>>()
+        };
+        let x = fill(b * c * h * w);
+        let wt = fill(o * c * kh * kw);
+        let g = fill(s.output_shape().iter().product());
+        let bias = Some(fill(o));
+        return Case {
+            s,
+            x,
+            w: wt,
+            g,
+            bias,
+        };
+    }
+}
+
+#[test]
+fn specialised_generic_and_naive_agree_on_random_shapes_params_and_layouts() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let orders = [[0, 1, 2, 3], [0, 2, 3, 1], [3, 2, 1, 0], [1, 0, 3, 2]];
+    for case_no in 0..150 {
+        let Case { s, x, w, g, bias } = random_case(&mut rng, 11);
+        let order = orders[case_no % orders.len()];
+        let (xs, xst) = permuted_storage(&x, s.input_shape(), order, 3);
+        let (ws, wst) = permuted_storage(&w, s.weight_shape(), orders[(case_no + 1) % 4], 1);
+        let (gs, gst) = permuted_storage(&g, s.output_shape(), orders[(case_no + 2) % 4], 2);
+        let xv = view(&xs, s.input_shape(), xst, 3);
+        let wv = view(&ws, s.weight_shape(), wst, 1);
+        let gv = view(&gs, s.output_shape(), gst, 2);
+        let bias = if case_no % 3 == 0 {
+            None
+        } else {
+            bias.as_deref()
+        };
+        let n_out: usize = s.output_shape().iter().product();
+        let what = format!("case {case_no}: {s}, params {:?}", s.params);
+
+        let mut want = vec![0.0; n_out];
+        naive::forward(&s, xv, wv, bias, &mut want).unwrap();
+        let mut fast = vec![f64::NAN; n_out];
+        conv2d_forward(&s, xv, wv, bias, &mut fast).unwrap();
+        assert_close(&fast, &want, 1e-12, &format!("forward {what}"));
+        let mut generic = vec![f64::NAN; n_out];
+        Dynamic::forward(&s, xv, wv, bias, &mut generic).unwrap();
+        assert_close(&generic, &want, 1e-12, &format!("generic forward {what}"));
+
+        let mut want_gx = vec![0.0; x.len()];
+        naive::backward_input(&s, gv, wv, &mut want_gx).unwrap();
+        let mut gx = vec![f64::NAN; x.len()];
+        conv2d_backward_input(&s, gv, wv, &mut gx).unwrap();
+        assert_close(&gx, &want_gx, 1e-12, &format!("backward_input {what}"));
+        Dynamic::backward_input(&s, gv, wv, &mut gx).unwrap();
+        assert_close(
+            &gx,
+            &want_gx,
+            1e-12,
+            &format!("generic backward_input {what}"),
+        );
+
+        let mut want_gw = vec![0.0; w.len()];
+        naive::backward_weight(&s, xv, gv, &mut want_gw).unwrap();
+        let mut gw = vec![f64::NAN; w.len()];
+        conv2d_backward_weight(&s, xv, gv, &mut gw).unwrap();
+        assert_close(&gw, &want_gw, 1e-12, &format!("backward_weight {what}"));
+    }
+}
+
+#[test]
+fn f32_kernels_agree_with_f64_naive_on_bench_like_shapes() {
+    let mut rng = StdRng::seed_from_u64(7);
+    for (input, weight, p) in [
+        ([2, 8, 14, 14], [16, 8, 3, 3], ConvParams::padded(1)),
+        ([3, 1, 28, 28], [6, 1, 5, 5], ConvParams::padded(2)),
+        ([2, 6, 14, 14], [16, 6, 5, 5], ConvParams::padded(2)),
+        ([2, 16, 1, 40], [16, 16, 1, 5], ConvParams::padded(2)),
+        (
+            [1, 5, 9, 13],
+            [7, 5, 1, 1],
+            ConvParams::valid().with_stride(2),
+        ),
+    ] {
+        let params = if input[2] == 1 {
+            [ConvParams::valid(), p]
+        } else {
+            [p; 2]
+        };
+        let s = ConvShape::conv2d(input, weight, params).unwrap();
+        let x: Vec<f64> = (0..input.iter().product())
+            .map(|_| rng.gen_range(-1.0..1.0))
+            .collect();
+        let w: Vec<f64> = (0..weight.iter().product())
+            .map(|_| rng.gen_range(-1.0..1.0))
+            .collect();
+        let g: Vec<f64> = (0..s.output_shape().iter().product())
+            .map(|_| rng.gen_range(-1.0..1.0))
+            .collect();
+        let f = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<f32>>();
+        let up = |v: &[f32]| v.iter().map(|&a| a as f64).collect::<Vec<f64>>();
+        let (xf, wf, gf) = (f(&x), f(&w), f(&g));
+        let (xd, wd, gd) = (up(&xf), up(&wf), up(&gf));
+
+        let mut want = vec![0.0; g.len()];
+        naive::forward(&s, c4(&xd, input), c4(&wd, weight), None, &mut want).unwrap();
+        let mut got = vec![0.0f32; g.len()];
+        conv2d_forward(&s, c4(&xf, input), c4(&wf, weight), None, &mut got).unwrap();
+        assert_close(&up(&got), &want, 1e-5, &format!("f32 forward {s}"));
+
+        let mut want = vec![0.0; x.len()];
+        naive::backward_input(&s, c4(&gd, s.output_shape()), c4(&wd, weight), &mut want).unwrap();
+        let mut got = vec![0.0f32; x.len()];
+        conv2d_backward_input(&s, c4(&gf, s.output_shape()), c4(&wf, weight), &mut got).unwrap();
+        assert_close(&up(&got), &want, 1e-5, &format!("f32 backward_input {s}"));
+
+        let mut want = vec![0.0; w.len()];
+        naive::backward_weight(&s, c4(&xd, input), c4(&gd, s.output_shape()), &mut want).unwrap();
+        let mut got = vec![0.0f32; w.len()];
+        conv2d_backward_weight(&s, c4(&xf, input), c4(&gf, s.output_shape()), &mut got).unwrap();
+        assert_close(&up(&got), &want, 1e-4, &format!("f32 backward_weight {s}"));
+    }
+}
+
+/// `⟨g, conv(x, w)⟩`, the scalar whose gradients the backward kernels compute.
+fn loss(s: &ConvShape, x: &[f64], w: &[f64], g: &[f64]) -> f64 {
+    let mut out = vec![0.0; g.len()];
+    naive::forward(
+        s,
+        c4(x, s.input_shape()),
+        c4(w, s.weight_shape()),
+        None,
+        &mut out,
+    )
+    .unwrap();
+    out.iter().zip(g).map(|(a, b)| a * b).sum()
+}
+
+#[test]
+fn backward_kernels_match_central_differences_at_every_index() {
+    let mut rng = StdRng::seed_from_u64(11);
+    let eps = 1e-6;
+    for _ in 0..25 {
+        let Case { s, x, w, g, .. } = random_case(&mut rng, 6);
+        let mut gx = vec![0.0; x.len()];
+        conv2d_backward_input(
+            &s,
+            c4(&g, s.output_shape()),
+            c4(&w, s.weight_shape()),
+            &mut gx,
+        )
+        .unwrap();
+        let mut gw = vec![0.0; w.len()];
+        conv2d_backward_weight(
+            &s,
+            c4(&x, s.input_shape()),
+            c4(&g, s.output_shape()),
+            &mut gw,
+        )
+        .unwrap();
+        for i in 0..x.len() {
+            let (mut xp, mut xm) = (x.clone(), x.clone());
+            xp[i] += eps;
+            xm[i] -= eps;
+            let fd = (loss(&s, &xp, &w, &g) - loss(&s, &xm, &w, &g)) / (2.0 * eps);
+            assert!(
+                (fd - gx[i]).abs() <= 1e-6 * (1.0 + fd.abs()),
+                "{s} dx[{i}]: {fd} vs {}",
+                gx[i]
+            );
+        }
+        for i in 0..w.len() {
+            let (mut wp, mut wm) = (w.clone(), w.clone());
+            wp[i] += eps;
+            wm[i] -= eps;
+            let fd = (loss(&s, &x, &wp, &g) - loss(&s, &x, &wm, &g)) / (2.0 * eps);
+            assert!(
+                (fd - gw[i]).abs() <= 1e-6 * (1.0 + fd.abs()),
+                "{s} dw[{i}]: {fd} vs {}",
+                gw[i]
+            );
+        }
+    }
+}
+
+#[test]
+fn bias_gradient_sums_over_batch_and_positions() {
+    let s = ConvShape::conv2d([2, 1, 3, 3], [2, 1, 3, 3], [ConvParams::padded(1); 2]).unwrap();
+    let g: Vec<f64> = (0..36).map(f64::from).collect();
+    let mut gb = [0.0; 2];
+    conv2d_backward_bias(&s, c4(&g, [2, 2, 3, 3]), &mut gb).unwrap();
+    let sum = |r: core::ops::Range<usize>| r.map(|i| i as f64).sum::<f64>();
+    assert_eq!(gb, [sum(0..9) + sum(18..27), sum(9..18) + sum(27..36)]);
+}
+
+#[test]
+fn shape_errors_name_the_shapes_and_never_panic() {
+    let e = ConvShape::conv2d([1, 3, 8, 8], [4, 2, 3, 3], [ConvParams::padded(1); 2]).unwrap_err();
+    let m = e.to_string();
+    assert!(
+        m.contains("[1, 3, 8, 8]") && m.contains("[4, 2, 3, 3]") && m.contains("channels"),
+        "{m}"
+    );
+
+    let e = ConvShape::conv2d([1, 1, 2, 8], [1, 1, 5, 3], [ConvParams::padded(1); 2]).unwrap_err();
+    let m = e.to_string();
+    assert!(
+        m.contains("larger than the padded input of 4") && m.contains("height"),
+        "{m}"
+    );
+
+    for p in [
+        ConvParams::valid().with_stride(0),
+        ConvParams::valid().with_dilation(0),
+    ] {
+        assert!(ConvShape::conv2d([1, 1, 8, 8], [1, 1, 3, 3], [p; 2]).is_err());
+    }
+    assert!(ConvShape::conv1d([1, 1, 8], [1, 1, 0], ConvParams::valid()).is_err());
+}
+
+#[test]
+fn buffer_and_view_errors_are_reported() {
+    let s = ConvShape::conv2d([1, 2, 4, 4], [3, 2, 3, 3], [ConvParams::padded(1); 2]).unwrap();
+    let x = vec![0.0f32; 32];
+    let w = vec![0.0f32; 54];
+    let mut out = vec![0.0f32; 48];
+    // Output too short.
+    let e = conv2d_forward(
+        &s,
+        c4(&x, [1, 2, 4, 4]),
+        c4(&w, [3, 2, 3, 3]),
+        None,
+        &mut out[..47],
+    );
+    assert!(
+        matches!(e, Err(Error::LengthMismatch { what: "output", .. })),
+        "{e:?}"
+    );
+    // A view that does not fit its slice.
+    let short = c4(&x[..31], [1, 2, 4, 4]);
+    let e = conv2d_forward(&s, short, c4(&w, [3, 2, 3, 3]), None, &mut out).unwrap_err();
+    assert!(e.to_string().contains("does not fit its slice"), "{e}");
+    // A view whose shape disagrees with the conv.
+    let e = conv2d_forward(
+        &s,
+        c4(&x, [2, 1, 4, 4]),
+        c4(&w, [3, 2, 3, 3]),
+        None,
+        &mut out,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("[2, 1, 4, 4]"), "{e}");
+    // Wrong bias length.
+    let e = conv2d_forward(
+        &s,
+        c4(&x, [1, 2, 4, 4]),
+        c4(&w, [3, 2, 3, 3]),
+        Some(&[0.0; 2]),
+        &mut out,
+    );
+    assert!(matches!(e, Err(Error::LengthMismatch { what: "bias", .. })));
+    // A specialised kernel asked to run another extent.
+    let e = Fixed::<5, 5>::forward(
+        &s,
+        c4(&x, [1, 2, 4, 4]),
+        c4(&w, [3, 2, 3, 3]),
+        None,
+        &mut out,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("specialised for 5x5"), "{e}");
+}
+
+#[test]
+fn empty_batch_and_zero_channels_are_fine() {
+    let s = ConvShape::conv2d([0, 2, 4, 4], [3, 2, 3, 3], [ConvParams::padded(1); 2]).unwrap();
+    let w = vec![1.0f32; 54];
+    conv2d_forward(
+        &s,
+        c4(&[], [0, 2, 4, 4]),
+        c4(&w, [3, 2, 3, 3]),
+        None,
+        &mut [],
+    )
+    .unwrap();
+    let s = ConvShape::conv2d([1, 0, 4, 4], [3, 0, 3, 3], [ConvParams::padded(1); 2]).unwrap();
+    let mut out = vec![f32::NAN; 48];
+    conv2d_forward(
+        &s,
+        c4(&[], [1, 0, 4, 4]),
+        c4(&[], [3, 0, 3, 3]),
+        Some(&[1.0, 2.0, 3.0]),
+        &mut out,
+    )
+    .unwrap();
+    assert!(out[..16].iter().all(|&v| v == 1.0) && out[32..].iter().all(|&v| v == 3.0));
+}

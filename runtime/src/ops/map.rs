@@ -1,0 +1,234 @@
+//! `Tensor::map`: a [`MapKernel`] over a tensor of any layout, with its output-buffer and
+//! in-place variants, and the backward pass autograd records for it.
+
+use crate::autograd::{self, needs_grad};
+use crate::kernel::MapKernel;
+use crate::simd::SimdElement;
+use crate::{Result, Tensor};
+
+use super::drive::{drive, with_slices, Exec, RunKernel, Src};
+use super::plan::{alloc, check_out, copy_into, output_layout, tensor_from, walk_for, Reads};
+use super::walk::split_ranges;
+
+/// The forward of a map kernel on one run.
+struct Forward<K>(K);
+
+impl<K: MapKernel, E: SimdElement> RunKernel<E, 1, 1> for Forward<K> {
+    fn run(&self, [x]: [Src<'_, E>; 1], [out]: [&mut [E]; 1]) {
+        match x {
+            Src::Slice(x) => ok(self.0.forward(x, out)),
+            Src::Scalar(v) => {
+                // The vector kernel, not the scalar twin: every path must give the same bits.
+                let mut one = [E::ZERO];
+                ok(self.0.forward(&[v], &mut one));
+                out.fill(one[0]);
+            }
+        }
+    }
+}
+
+/// `g · f'(x)` on one run.
+struct Backward<K>(K);
+
+impl<K: MapKernel, E: SimdElement> RunKernel<E, 2, 1> for Backward<K> {
+    fn run(&self, ins: [Src<'_, E>; 2], outs: [&mut [E]; 1]) {
+        with_slices(ins, outs, |[x, g], [gx]| ok(self.0.backward(x, g, gx)));
+    }
+}
+
+/// `g · f'(x)` given the saved output `y` too (for ops whose derivative is cheaper from `y`).
+struct BackwardWithOutput<K>(K);
+
+impl<K: MapKernel, E: SimdElement> RunKernel<E, 3, 1> for BackwardWithOutput<K> {
+    fn run(&self, ins: [Src<'_, E>; 3], outs: [&mut [E]; 1]) {
+        with_slices(ins, outs, |[x, y, g], [gx]| {
+            ok(self.0.backward_with_output(x, y, g, gx))
+        });
+    }
+}
+
+/// Slice lengths inside the drivers agree by construction; a mismatch is a bug in this module.
+#[inline]
+pub(crate) fn ok(r: Result<()>) {
+    debug_assert!(r.is_ok(), "{r:?}");
+}
+
+/// The forward pass alone (no recording), into a fresh tensor.
+pub(crate) fn forward<E: SimdElement, K: MapKernel>(x: &Tensor<E>, k: K, exec: Exec) -> Result<Tensor<E>> {
+    let layout = output_layout(x.shape(), &[x.layout()], exec.path)?;
+    let mut data = alloc(K::NAME, layout.numel())?;
+    {
+        let reads = Reads::new(&[x]);
+        let walk = walk_for(&layout, [x.layout()]);
+        drive(&walk, reads.data(), [&mut data], exec.path, exec.par(), &Forward(k));
+    }
+    Ok(tensor_from(data, layout))
+}
+
+/// `grad_x = g · f'(x)` (with the saved output `y` when given), shape of `x`.
+pub(crate) fn backward<E: SimdElement, K: MapKernel>(
+    k: K,
+    x: &Tensor<E>,
+    y: Option<&Tensor<E>>,
+    g: &Tensor<E>,
+) -> Result<Tensor<E>> {
+    let g = g.broadcast_to(x.shape())?;
+    let exec = Exec::default();
+    let layout = match y {
+        Some(y) => output_layout(x.shape(), &[x.layout(), y.layout(), g.layout()], exec.path)?,
+        None => output_layout(x.shape(), &[x.layout(), g.layout()], exec.path)?,
+    };
+    let mut data = alloc(K::NAME, layout.numel())?;
+    match y {
+        Some(y) => {
+            let reads = Reads::new(&[x, y, &g]);
+            let walk = walk_for(&layout, [x.layout(), y.layout(), g.layout()]);
+            let kernel = BackwardWithOutput(k);
+            drive(&walk, reads.data(), [&mut data], exec.path, exec.par(), &kernel);
+        }
+        None => {
+            let reads = Reads::new(&[x, &g]);
+            let walk = walk_for(&layout, [x.layout(), g.layout()]);
+            drive(&walk, reads.data(), [&mut data], exec.path, exec.par(), &Backward(k));
+        }
+    }
+    Ok(tensor_from(data, layout))
+}
+
+/// The map, recorded for autograd; `save_output` makes the backward use
+/// [`MapKernel::backward_with_output`] (cheaper for `exp`, `sigmoid`, `tanh`, `sqrt`).
+pub(crate) fn map_recorded<E: SimdElement, K: MapKernel>(
+    x: &Tensor<E>,
+    k: K,
+    exec: Exec,
+    save_output: bool,
+) -> Result<Tensor<E>> {
+    let out = forward(x, k, exec)?;
+    if !needs_grad(&[x]) {
+        return Ok(out);
+    }
+    let saved_x = x.detach();
+    // `out` has no graph node yet: saving it creates no cycle.
+    let saved_y = save_output.then(|| out.clone());
+    Ok(autograd::record(K::NAME, out, &[x], move |g| {
+        Ok(vec![Some(backward(k, &saved_x, saved_y.as_ref(), g)?)])
+    }))
+}
+
+impl<E: SimdElement> Tensor<E> {
+    /// Applies the elementwise kernel `k` (declared with `#[simdgrad::map]`) to every element.
+    ///
+    /// The output has the input's shape. A dense input (contiguous, or a permutation of a
+    /// contiguous tensor) is processed in storage order in one pass and the output keeps its
+    /// strides, as PyTorch keeps a tensor's memory format; any other input (a narrowed or
+    /// broadcast view) gives a row-major output. Recorded for autograd: the gradient is the
+    /// kernel's derived `backward`.
+    ///
+    /// ```
+    /// use simdgrad::Tensor;
+    ///
+    /// #[simdgrad::map]
+    /// fn square(x: f32) -> f32 {
+    ///     x * x
+    /// }
+    ///
+    /// let x = Tensor::<f32>::from_vec(vec![1.0, 2.0, 3.0], &[3]).unwrap();
+    /// assert_eq!(x.map(Square).unwrap().to_vec(), vec![1.0, 4.0, 9.0]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidArgument`] if the output cannot be allocated.
+    pub fn map<K: MapKernel>(&self, k: K) -> Result<Tensor<E>> {
+        map_recorded(self, k, Exec::default(), false)
+    }
+
+    /// [`Tensor::map`] with explicit execution knobs (path, parallelism); for tests.
+    #[doc(hidden)]
+    pub fn map_exec<K: MapKernel>(&self, k: K, exec: Exec) -> Result<Tensor<E>> {
+        map_recorded(self, k, exec, false)
+    }
+
+    /// [`Tensor::map`] writing into `out` (any layout of the same shape) instead of allocating.
+    /// Not recorded for autograd.
+    ///
+    /// ```
+    /// use simdgrad::ops::builtins::Exp;
+    /// use simdgrad::Tensor;
+    ///
+    /// let x = Tensor::<f64>::zeros(&[2, 2]).unwrap();
+    /// let mut out = Tensor::<f64>::zeros(&[2, 2]).unwrap();
+    /// x.map_into(Exp, &mut out).unwrap();
+    /// assert_eq!(out.to_vec(), vec![1.0; 4]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::ShapeMismatch`] if `out` has another shape;
+    /// [`crate::Error::InvalidArgument`] if `out` is a broadcast view.
+    pub fn map_into<K: MapKernel>(&self, k: K, out: &mut Tensor<E>) -> Result<()> {
+        self.map_into_exec(k, out, Exec::default())
+    }
+
+    /// [`Tensor::map_into`] with explicit execution knobs; for tests.
+    #[doc(hidden)]
+    pub fn map_into_exec<K: MapKernel>(&self, k: K, out: &mut Tensor<E>, exec: Exec) -> Result<()> {
+        check_out(K::NAME, out, self.shape())?;
+        if out.shares_storage_with(self) || !out.layout().is_dense() {
+            let tmp = forward(self, k, exec)?;
+            copy_into(&tmp, out);
+            return Ok(());
+        }
+        let reads = Reads::new(&[self]);
+        let walk = walk_for(out.layout(), [self.layout()]);
+        let mut guard = out.storage().write();
+        let start = out.offset();
+        let region = &mut guard[start..start + walk.numel];
+        drive(&walk, reads.data(), [region], exec.path, exec.par(), &Forward(k));
+        Ok(())
+    }
+
+    /// Applies `k` to every element in place. Not recorded for autograd (do not use it on a
+    /// tensor that takes part in a graph).
+    ///
+    /// ```
+    /// use simdgrad::ops::builtins::Relu;
+    /// use simdgrad::Tensor;
+    ///
+    /// let x = Tensor::<f32>::from_vec(vec![-1.0, 2.0], &[2]).unwrap();
+    /// x.map_(Relu).unwrap();
+    /// assert_eq!(x.to_vec(), vec![0.0, 2.0]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidArgument`] if `self` is a broadcast view.
+    pub fn map_<K: MapKernel>(&self, k: K) -> Result<()> {
+        check_out(K::NAME, self, self.shape())?;
+        if !self.layout().is_dense() {
+            let tmp = forward(self, k, Exec::default())?;
+            copy_into(&tmp, self);
+            return Ok(());
+        }
+        let n = self.numel();
+        let start = self.offset();
+        let mut guard = self.storage().write();
+        let region = &mut guard[start..start + n];
+        let tasks = crate::parallel::tasks_for(n);
+        let ranges = split_ranges(n, tasks, super::drive::TASK_ALIGN);
+        if ranges.len() <= 1 {
+            k.forward_in_place(region);
+            return Ok(());
+        }
+        let mut rest = region;
+        let mut pieces = Vec::with_capacity(ranges.len());
+        for &(s, e) in &ranges {
+            let (head, tail) = core::mem::take(&mut rest).split_at_mut(e - s);
+            rest = tail;
+            pieces.push(head);
+        }
+        crate::parallel::pool(ranges.len()).scope(|s| {
+            for piece in pieces {
+                s.spawn(move |_| k.forward_in_place(piece));
+            }
+        });
+        Ok(())
+    }
+}

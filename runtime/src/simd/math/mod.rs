@@ -1,0 +1,218 @@
+//! Vector math functions of the kernel DSL, generic over pulp's [`Simd`] backends and the element
+//! type, written once against a few bit-level primitives ([`Prim`]).
+//!
+//! (Accuracy table: filled in from the measured sweeps, see below.)
+
+use pulp::{bytemuck, Simd};
+
+use super::SimdElement;
+
+mod exp_log;
+mod exact;
+mod erf;
+mod pow;
+mod tanh_sigmoid;
+mod trig;
+
+pub(crate) use erf::erf;
+pub(crate) use exact::{ceil, floor, max, min, relu, round, signum};
+pub(crate) use exp_log::{exp, exp2, expm1, ln, log1p, log2};
+pub(crate) use pow::{powf, powi, rsqrt};
+pub(crate) use tanh_sigmoid::{sigmoid, tanh};
+pub(crate) use trig::{cos, sin};
+
+pub(crate) use exact::{scalar_max, scalar_min, scalar_relu, scalar_signum};
+pub(crate) use pow::scalar_powi;
+
+/// Taylor coefficients `1/2!, 1/3!, … 1/7!` of `(e^r − 1 − r)/r²` for `|r| ≤ ln2/2` (f32):
+/// truncation error below 6e-9 relative.
+pub(crate) const EXP_POLY_F32: &[f64] = &[
+    1.0 / 2.0,
+    1.0 / 6.0,
+    1.0 / 24.0,
+    1.0 / 120.0,
+    1.0 / 720.0,
+    1.0 / 5040.0,
+];
+/// As [`EXP_POLY_F32`] up to `1/13!` (f64): truncation error below 5e-18 relative.
+pub(crate) const EXP_POLY_F64: &[f64] = &[
+    1.0 / 2.0,
+    1.0 / 6.0,
+    1.0 / 24.0,
+    1.0 / 120.0,
+    1.0 / 720.0,
+    1.0 / 5040.0,
+    1.0 / 40320.0,
+    1.0 / 362880.0,
+    1.0 / 3628800.0,
+    1.0 / 39916800.0,
+    1.0 / 479001600.0,
+    1.0 / 6227020800.0,
+];
+/// fdlibm `logf` coefficients `Lg1..Lg4` (in `s²`).
+pub(crate) const LN_POLY_F32: &[f64] = &[
+    f32::from_bits(0x3f2a_aaaa) as f64,
+    f32::from_bits(0x3ecc_ce13) as f64,
+    f32::from_bits(0x3e91_e9ee) as f64,
+    f32::from_bits(0x3e78_9e26) as f64,
+];
+/// fdlibm `log` coefficients `Lg1..Lg7` (in `s²`).
+pub(crate) const LN_POLY_F64: &[f64] = &[
+    6.666_666_666_666_735e-1,
+    3.999_999_999_940_942e-1,
+    2.857_142_874_366_239e-1,
+    2.222_219_843_214_978_4e-1,
+    1.818_357_216_161_805e-1,
+    1.531_383_769_920_937_3e-1,
+    1.479_819_860_511_658_6e-1,
+];
+
+/// Bit-level and type-specific building blocks, implemented for `f32` and `f64` next to their
+/// [`SimdElement`] impls. Everything is `#[inline(always)]`.
+pub(crate) trait Prim: SimdElement {
+    /// Explicit mantissa bits (23 / 52).
+    const MANT_BITS: u32;
+    /// Clamp range of `exp`'s argument: beyond it the result is exactly `0` or `+inf`.
+    const EXP_RANGE: (f64, f64);
+    /// [`EXP_POLY_F32`] or [`EXP_POLY_F64`].
+    const EXP_POLY: &'static [f64];
+    /// [`LN_POLY_F32`] or [`LN_POLY_F64`].
+    const LN_POLY: &'static [f64];
+    /// `ln 2` rounded, and the rounding error (for FMA-based Cody–Waite reduction).
+    const LN2_HI: f64;
+    /// See [`Prim::LN2_HI`].
+    const LN2_LO: f64;
+    /// `ln 2` with trailing zero bits, so that `e · LN2_HI_TRUNC` is exact (fdlibm).
+    const LN2_HI_TRUNC: f64;
+    /// `ln 2 − LN2_HI_TRUNC`.
+    const LN2_LO_TRUNC: f64;
+    /// Above this, `expm1(x)` rounds like `exp(x)`.
+    const EXPM1_BIG: f64;
+    /// Above this, `tanh(x)` rounds to exactly 1.
+    const TANH_SAT: f64;
+    /// Below this magnitude `expm1`, `log1p`, `tanh`, `sin` return `x` itself.
+    const TINY: f64;
+    /// Smallest positive normal number.
+    const MIN_POSITIVE: f64;
+    /// Largest `|x|` reduced in-vector by `sin`/`cos`; beyond it lanes use scalar libm.
+    const TRIG_MAX: f64;
+
+    /// All lanes hold the float with these bits (low bits for `f32`).
+    fn splat_bits<S: Simd>(s: S, bits: u64) -> Self::V<S>;
+    /// Bitwise and.
+    fn and_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// Bitwise or.
+    fn or_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// Bitwise xor.
+    fn xor_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// `a·b + c` with a single rounding on every backend (software FMA on the scalar one).
+    fn fma<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S>;
+    /// `2^k` for integer-valued `k` in the normal exponent range.
+    fn pow2i<S: Simd>(s: S, k: Self::V<S>) -> Self::V<S>;
+    /// Unbiased exponent of a positive normal `x`, as a float.
+    fn exponent<S: Simd>(s: S, x: Self::V<S>) -> Self::V<S>;
+    /// Lanes where the integer-valued `k` (|k| < 2^20) has `bit` set (two's complement).
+    fn int_bit<S: Simd>(s: S, k: Self::V<S>, bit: u64) -> Self::M<S>;
+    /// Applies the scalar `f` to the lanes selected by `m`, leaving the others.
+    fn map_lanes<S: Simd>(s: S, m: Self::M<S>, x: Self::V<S>, f: fn(Self) -> Self) -> Self::V<S>;
+    /// As [`Prim::map_lanes`] for a function of two arguments; the result replaces `x`'s lanes.
+    fn map_lanes2<S: Simd>(
+        s: S,
+        m: Self::M<S>,
+        x: Self::V<S>,
+        y: Self::V<S>,
+        f: fn(Self, Self) -> Self,
+    ) -> Self::V<S>;
+}
+
+/// Splat of an `f64` constant (rounded to the element type; folded at compile time).
+#[inline(always)]
+pub(crate) fn c<S: Simd, E: Prim>(s: S, v: f64) -> E::V<S> {
+    E::splat(s, E::from_f64(v))
+}
+
+/// Horner evaluation `coeffs[0] + x·(coeffs[1] + x·(…))` with fused multiply-adds.
+#[inline(always)]
+pub(crate) fn poly<S: Simd, E: Prim>(s: S, x: E::V<S>, coeffs: &[f64]) -> E::V<S> {
+    let n = coeffs.len();
+    let mut acc = c::<S, E>(s, coeffs[n - 1]);
+    let mut i = n - 1;
+    while i > 0 {
+        i -= 1;
+        acc = E::fma(s, acc, x, c::<S, E>(s, coeffs[i]));
+    }
+    acc
+}
+
+/// `|x|` with the sign bit of `sign`.
+#[inline(always)]
+pub(crate) fn copysign<S: Simd, E: Prim>(s: S, mag: E::V<S>, sign: E::V<S>) -> E::V<S> {
+    let sbit = E::splat(s, -E::ZERO);
+    E::or_bits(s, <E as SimdElement>::abs(s, mag), E::and_bits(s, sign, sbit))
+}
+
+/// `x` rounded to the nearest integer, ties to even, for `|x| < 2^(MANT_BITS−1)`.
+#[inline(always)]
+pub(crate) fn round_even<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
+    let magic = c::<S, E>(s, 1.5 * (1u64 << E::MANT_BITS) as f64);
+    <E as SimdElement>::sub(s, <E as SimdElement>::add(s, x, magic), magic)
+}
+
+/// `lo <= x <= hi` clamp that lets NaN through unchanged.
+#[inline(always)]
+pub(crate) fn clamp_keep_nan<S: Simd, E: Prim>(s: S, x: E::V<S>, lo: f64, hi: f64) -> E::V<S> {
+    let lo = c::<S, E>(s, lo);
+    let hi = c::<S, E>(s, hi);
+    let x = E::select(s, <E as SimdElement>::gt(s, x, hi), hi, x);
+    E::select(s, <E as SimdElement>::lt(s, x, lo), lo, x)
+}
+
+/// Index of the first set lane of a pulp mask, `lanes` if none.
+///
+/// pulp's own `first_true_m32s` counts *leading* zeros of AVX-512 bitmasks (it returns
+/// `15 - index`), so it is not used. Full-width masks (AVX2) are scanned lane by lane; bitmask
+/// masks (AVX-512 `__mmask`, the scalar backend's `bool`) use the trailing-zero count.
+#[inline(always)]
+pub(crate) fn first_true_mask<M, U, W>(m: M, lanes: usize) -> usize
+where
+    M: bytemuck::NoUninit,
+    U: bytemuck::Pod,
+    W: bytemuck::Pod + PartialEq,
+{
+    if core::mem::size_of::<M>() == core::mem::size_of::<U>() {
+        let u: U = bytemuck::cast(m);
+        let words = bytemuck::cast_slice::<U, W>(core::slice::from_ref(&u));
+        let zero = W::zeroed();
+        words.iter().position(|&w| w != zero).unwrap_or(lanes)
+    } else {
+        let mut bits = 0u64;
+        for (i, &b) in bytemuck::bytes_of(&m).iter().enumerate().take(8) {
+            bits |= (b as u64) << (8 * i);
+        }
+        (bits.trailing_zeros() as usize).min(lanes)
+    }
+}
+
+/// A mask with every lane set.
+#[inline(always)]
+pub(crate) fn all_lanes<S: Simd, E: Prim>(s: S) -> E::M<S> {
+    let z = E::splat(s, E::ZERO);
+    <E as SimdElement>::eq(s, z, z)
+}
+
+/// True if any lane of `m` is set.
+#[inline(always)]
+pub(crate) fn any<S: Simd, E: Prim>(s: S, m: E::M<S>) -> bool {
+    E::first_true(s, m) < E::lanes::<S>()
+}
+
+/// Applies `f` to every 64-bit lane (fallback for backends whose 32-bit vector is narrower
+/// than the 64-bit one, i.e. pulp's scalar backend).
+#[inline(always)]
+pub(crate) fn map_u64_lanes<S: Simd>(v: S::u64s, f: impl Fn(u64) -> u64) -> S::u64s {
+    let mut v = v;
+    for w in bytemuck::cast_slice_mut::<S::u64s, u64>(core::slice::from_mut(&mut v)) {
+        *w = f(*w);
+    }
+    v
+}

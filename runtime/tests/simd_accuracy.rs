@@ -1,0 +1,381 @@
+//! Accuracy and edge-value tests of the vector math functions on every pulp backend of this
+//! machine (dispatch, AVX2, AVX-512, scalar): a dense sample of the whole domain plus an edge
+//! table, against f64 references (rounded to f32 for f32). The exhaustive f32 sweep is the
+//! `#[ignore]`d test in `simd_exhaustive.rs`.
+
+mod simd_common;
+
+use simd_common::{
+    backends, edge_values_f32, edge_values_f64, reference, run, scalar, ulp32, ulp64, Backend,
+    Func, Rng, UNARY,
+};
+
+/// Inputs for f32: the edge table, every 32749th bit pattern, random bit patterns and uniform
+/// samples of [-20, 20].
+fn inputs_f32() -> Vec<f32> {
+    let mut v = edge_values_f32();
+    let mut bits = 0u64;
+    while bits < 1 << 32 {
+        v.push(f32::from_bits(bits as u32));
+        bits += 32749;
+    }
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..40_000 {
+        v.push(f32::from_bits(rng.next_u64() as u32));
+        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        v.push((40.0 * u - 20.0) as f32);
+    }
+    v
+}
+
+/// Inputs for f64: the edge table, random bit patterns, and uniform samples of [-40, 40] and of
+/// [-1, 1].
+fn inputs_f64() -> Vec<f64> {
+    let mut v = edge_values_f64();
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    for _ in 0..60_000 {
+        v.push(f64::from_bits(rng.next_u64()));
+        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        v.push(80.0 * u - 40.0);
+        v.push(2.0 * u - 1.0);
+    }
+    v
+}
+
+fn check_f32(f: Func, bound: u64, x: &[f32], y: &[f32]) {
+    let mut first: Option<(Backend, Vec<f32>)> = None;
+    for b in backends() {
+        let out = run::<f32>(b, f, x, y);
+        let mut worst = (0u64, 0.0f32, 0.0f32, 0.0f32);
+        for i in 0..x.len() {
+            let r = reference(f, x[i] as f64, y[i] as f64) as f32;
+            let d = ulp32(out[i], r);
+            if d > worst.0 {
+                worst = (d, x[i], out[i], r);
+            }
+        }
+        assert!(
+            worst.0 <= bound,
+            "{f:?} f32 on {b:?}: {} ulp at x = {:e} ({:#010x}), y = {:e}: got {:e}, want {:e}",
+            worst.0,
+            worst.1,
+            worst.1.to_bits(),
+            y[x.iter().position(|v| v.to_bits() == worst.1.to_bits()).unwrap()],
+            worst.2,
+            worst.3
+        );
+        match &first {
+            None => first = Some((b, out)),
+            Some((b0, o0)) => {
+                for i in 0..x.len() {
+                    let same = o0[i].to_bits() == out[i].to_bits()
+                        || (o0[i].is_nan() && out[i].is_nan());
+                    assert!(
+                        same,
+                        "{f:?} f32 differs between {b0:?} ({:e}) and {b:?} ({:e}) at x = {:e}",
+                        o0[i], out[i], x[i]
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_f64(f: Func, bound: u64, x: &[f64], y: &[f64]) {
+    let mut first: Option<(Backend, Vec<f64>)> = None;
+    for b in backends() {
+        let out = run::<f64>(b, f, x, y);
+        let mut worst = (0u64, 0.0f64, 0.0f64, 0.0f64);
+        for i in 0..x.len() {
+            let r = reference(f, x[i], y[i]);
+            let d = ulp64(out[i], r);
+            if d > worst.0 {
+                worst = (d, x[i], out[i], r);
+            }
+        }
+        assert!(
+            worst.0 <= bound,
+            "{f:?} f64 on {b:?}: {} ulp at x = {:e} ({:#018x}): got {:e}, want {:e}",
+            worst.0,
+            worst.1,
+            worst.1.to_bits(),
+            worst.2,
+            worst.3
+        );
+        match &first {
+            None => first = Some((b, out)),
+            Some((b0, o0)) => {
+                for i in 0..x.len() {
+                    let same = o0[i].to_bits() == out[i].to_bits()
+                        || (o0[i].is_nan() && out[i].is_nan());
+                    assert!(
+                        same,
+                        "{f:?} f64 differs between {b0:?} ({:e}) and {b:?} ({:e}) at x = {:e}",
+                        o0[i], out[i], x[i]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn unary_functions_f32_are_within_their_ulp_bound_on_every_backend() {
+    let x = inputs_f32();
+    let y = vec![1.0f32; x.len()];
+    for &(f, b32, _) in UNARY {
+        check_f32(f, b32, &x, &y);
+    }
+}
+
+#[test]
+fn unary_functions_f64_are_within_their_ulp_bound_on_every_backend() {
+    let x = inputs_f64();
+    let y = vec![1.0f64; x.len()];
+    for &(f, _, b64) in UNARY {
+        check_f64(f, b64, &x, &y);
+    }
+}
+
+/// Pairs covering IEEE `pow`'s special cases.
+fn pow_pairs() -> Vec<(f64, f64)> {
+    let specials = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        -0.5,
+        2.0,
+        -2.0,
+        3.0,
+        -3.0,
+        2.5,
+        -2.5,
+        1e-3,
+        1e3,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        1e-310,
+        100.0,
+        -100.0,
+    ];
+    let mut v = Vec::new();
+    for &a in &specials {
+        for &b in &specials {
+            v.push((a, b));
+        }
+    }
+    v
+}
+
+#[test]
+fn powf_follows_ieee_edge_cases_and_stays_accurate() {
+    let pairs = pow_pairs();
+    let mut rng = Rng(7);
+    let mut x32: Vec<f32> = pairs.iter().map(|p| p.0 as f32).collect();
+    let mut y32: Vec<f32> = pairs.iter().map(|p| p.1 as f32).collect();
+    let mut x64: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    let mut y64: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+    for _ in 0..20_000 {
+        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let w = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let base = (60.0 * u - 30.0).exp();
+        let e = 40.0 * w - 20.0;
+        x32.push(base as f32);
+        y32.push(e as f32);
+        x64.push(base);
+        y64.push(e);
+        // Negative bases with integer exponents.
+        x32.push(-(base as f32));
+        y32.push(e.round() as f32);
+        x64.push(-base);
+        y64.push(e.round());
+    }
+    check_f32(Func::Powf, 1, &x32, &y32);
+    check_f64(Func::Powf, 1, &x64, &y64);
+}
+
+#[test]
+fn powi_matches_repeated_products_and_powf() {
+    let x32 = inputs_f32();
+    let x64 = inputs_f64();
+    for n in [-3, -2, -1, 0, 1, 2, 3, 4, 5, 7, 16, 31] {
+        let y32 = vec![n as f32; x32.len()];
+        let y64 = vec![n as f64; x64.len()];
+        // Products of two/three roundings are within 2 ulp; powf-based ones within 1.
+        check_f32(Func::Powi(n), 2, &x32, &y32);
+        check_f64(Func::Powi(n), 2, &x64, &y64);
+    }
+}
+
+#[test]
+fn max_min_propagate_nan_and_order_signed_zeros_on_every_backend() {
+    let e = edge_values_f32();
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for &a in &e {
+        for &b in &e {
+            x.push(a);
+            y.push(b);
+        }
+    }
+    for f in [Func::Max, Func::Min] {
+        for b in backends() {
+            let out = run::<f32>(b, f, &x, &y);
+            for i in 0..x.len() {
+                let want = scalar::<f32>(f, x[i], y[i]);
+                assert!(
+                    out[i].to_bits() == want.to_bits() || (out[i].is_nan() && want.is_nan()),
+                    "{f:?} on {b:?}: ({:e}, {:e}) gave {:e}, scalar twin {:e}",
+                    x[i],
+                    y[i],
+                    out[i],
+                    want
+                );
+                if x[i].is_nan() || y[i].is_nan() {
+                    assert!(out[i].is_nan());
+                }
+            }
+        }
+    }
+    let z = run::<f32>(Backend::Dispatch, Func::Max, &[-0.0, 0.0], &[0.0, -0.0]);
+    assert_eq!(z.map_or_bits(), [0u32, 0]);
+}
+
+trait Bits {
+    fn map_or_bits(&self) -> Vec<u32>;
+}
+impl Bits for Vec<f32> {
+    fn map_or_bits(&self) -> Vec<u32> {
+        self.iter().map(|v| v.to_bits()).collect()
+    }
+}
+
+#[test]
+fn exact_functions_agree_bitwise_with_their_scalar_twins() {
+    let x32 = inputs_f32();
+    let x64 = inputs_f64();
+    for f in [
+        Func::Abs,
+        Func::Signum,
+        Func::Relu,
+        Func::Floor,
+        Func::Ceil,
+        Func::Round,
+        Func::Sqrt,
+        Func::Recip,
+    ] {
+        for b in backends() {
+            let out = run::<f32>(b, f, &x32, &x32);
+            for (i, &v) in out.iter().enumerate() {
+                let want = scalar::<f32>(f, x32[i], x32[i]);
+                assert!(
+                    v.to_bits() == want.to_bits() || (v.is_nan() && want.is_nan()),
+                    "{f:?} f32 on {b:?} at {:e}: {:e} vs scalar {:e}",
+                    x32[i],
+                    v,
+                    want
+                );
+            }
+            let out = run::<f64>(b, f, &x64, &x64);
+            for (i, &v) in out.iter().enumerate() {
+                let want = scalar::<f64>(f, x64[i], x64[i]);
+                assert!(
+                    v.to_bits() == want.to_bits() || (v.is_nan() && want.is_nan()),
+                    "{f:?} f64 on {b:?} at {:e}: {:e} vs scalar {:e}",
+                    x64[i],
+                    v,
+                    want
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn scalar_twins_are_within_one_ulp_and_share_special_values() {
+    let x32 = inputs_f32();
+    let x64 = inputs_f64();
+    for &(f, _, _) in UNARY {
+        for &x in &x32 {
+            let got = scalar::<f32>(f, x, 1.0);
+            let want = reference(f, x as f64, 1.0) as f32;
+            assert!(ulp32(got, want) <= 1, "scalar {f:?}({x:e}) f32 = {got:e}, want {want:e}");
+        }
+        for &x in &x64 {
+            let got = scalar::<f64>(f, x, 1.0);
+            let want = reference(f, x, 1.0);
+            assert!(ulp64(got, want) <= 1, "scalar {f:?}({x:e}) f64 = {got:e}, want {want:e}");
+        }
+    }
+}
+
+#[test]
+fn special_values_are_exact() {
+    use Func::*;
+    let inf = f32::INFINITY;
+    let cases: &[(Func, f32, f32)] = &[
+        (Exp, inf, inf),
+        (Exp, -inf, 0.0),
+        (Exp, 89.0, inf),
+        (Exp, -104.0, 0.0),
+        (Exp, 0.0, 1.0),
+        (Exp, -0.0, 1.0),
+        (Exp2, 128.0, inf),
+        (Exp2, -149.0, f32::from_bits(1)),
+        (Exp2, -126.0, f32::MIN_POSITIVE),
+        (Ln, 0.0, -inf),
+        (Ln, -0.0, -inf),
+        (Ln, inf, inf),
+        (Ln, 1.0, 0.0),
+        (Log2, f32::from_bits(1), -149.0),
+        (Log2, 1024.0, 10.0),
+        (Log1p, -1.0, -inf),
+        (Log1p, -0.0, -0.0),
+        (Log1p, inf, inf),
+        (Expm1, -0.0, -0.0),
+        (Expm1, -inf, -1.0),
+        (Expm1, inf, inf),
+        (Tanh, -0.0, -0.0),
+        (Tanh, 10.0, 1.0),
+        (Tanh, -inf, -1.0),
+        (Sigmoid, -inf, 0.0),
+        (Sigmoid, inf, 1.0),
+        (Sigmoid, 0.0, 0.5),
+        (Erf, -0.0, -0.0),
+        (Erf, inf, 1.0),
+        (Erf, -inf, -1.0),
+        (Sin, -0.0, -0.0),
+        (Cos, 0.0, 1.0),
+        (Sqrt, -0.0, -0.0),
+        (Rsqrt, 0.0, inf),
+        (Rsqrt, inf, 0.0),
+        (Recip, -0.0, -inf),
+        (Signum, -0.0, -0.0),
+        (Relu, -0.0, 0.0),
+        (Floor, -0.5, -1.0),
+        (Ceil, -0.5, -0.0),
+        (Round, -0.5, -1.0),
+        (Round, 2.5, 3.0),
+    ];
+    for b in backends() {
+        for &(f, x, want) in cases {
+            let got = run::<f32>(b, f, &[x], &[1.0])[0];
+            assert_eq!(got.to_bits(), want.to_bits(), "{f:?}({x:e}) on {b:?}: {got:e}");
+            let got64 = run::<f64>(b, f, &[x as f64], &[1.0])[0];
+            if !(f == Exp && x == 89.0 || f == Exp && x == -104.0 || f == Exp2 || f == Log2 && x < 1.0) {
+                assert_eq!(got64.to_bits(), (want as f64).to_bits(), "{f:?}({x:e}) f64 on {b:?}: {got64:e}");
+            }
+        }
+        for f in [Exp, Exp2, Ln, Log2, Log1p, Expm1, Tanh, Sigmoid, Erf, Sin, Cos, Rsqrt] {
+            assert!(run::<f32>(b, f, &[f32::NAN], &[1.0])[0].is_nan(), "{f:?}(NaN)");
+            assert!(run::<f64>(b, f, &[f64::NAN], &[1.0])[0].is_nan(), "{f:?}(NaN)");
+        }
+        for f in [Ln, Log2, Log1p, Sqrt, Rsqrt] {
+            assert!(run::<f32>(b, f, &[-2.0], &[1.0])[0].is_nan(), "{f:?}(-2)");
+            assert!(run::<f64>(b, f, &[-2.0], &[1.0])[0].is_nan(), "{f:?}(-2)");
+        }
+    }
+}

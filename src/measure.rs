@@ -1,0 +1,149 @@
+//! A small wall-clock timing helper for the bench card: warm-up, then the median of timed calls.
+//!
+//! Criterion is the tool for careful statistics; the bench card only needs one robust figure
+//! per row (the median of at least ten calls), printed in a fixed line format, and it must run
+//! the same measurement against this machine's limits in the same process.
+
+use std::time::{Duration, Instant};
+
+/// The fewest timed calls a bench-card figure may rest on (performance.md asks for ≥ 10).
+pub const MIN_REPS: usize = 10;
+
+/// How many calls to make and how long to warm up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plan {
+    /// Untimed calls made first (caches, page faults, frequency ramp-up).
+    pub warmup_calls: usize,
+    /// Warm-up also continues until this much time has passed.
+    pub warmup_time: Duration,
+    /// Timed calls (raised to [`MIN_REPS`] if lower).
+    pub reps: usize,
+}
+
+impl Plan {
+    /// The default plan: 3 warm-up calls (and at least 50 ms), 30 timed calls.
+    pub const DEFAULT: Plan = Plan {
+        warmup_calls: 3,
+        warmup_time: Duration::from_millis(50),
+        reps: 30,
+    };
+    /// A quicker plan: 1 warm-up call (and at least 10 ms), [`MIN_REPS`] timed calls.
+    pub const QUICK: Plan = Plan {
+        warmup_calls: 1,
+        warmup_time: Duration::from_millis(10),
+        reps: MIN_REPS,
+    };
+}
+
+/// Timings of one measured closure, in milliseconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timing {
+    /// Median of the timed calls.
+    pub median_ms: f64,
+    /// Fastest timed call.
+    pub min_ms: f64,
+    /// Slowest timed call.
+    pub max_ms: f64,
+    /// Number of timed calls.
+    pub reps: usize,
+}
+
+impl Timing {
+    /// Throughput in GB/s (10^9 bytes per second) for `bytes` moved per call, at the median.
+    pub fn gbps(&self, bytes: f64) -> f64 {
+        bytes / (self.median_ms * 1e-3) / 1e9
+    }
+
+    /// Rate in G-units per second (GFLOP/s for `units` FLOPs per call), at the median.
+    pub fn giga_per_s(&self, units: f64) -> f64 {
+        self.gbps(units)
+    }
+}
+
+/// The median of `samples` (the mean of the middle two for an even count); `None` if empty.
+pub fn median(samples: &[f64]) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut v = samples.to_vec();
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    Some(if v.len() % 2 == 0 {
+        (v[mid - 1] + v[mid]) / 2.0
+    } else {
+        v[mid]
+    })
+}
+
+/// Warms `f` up, then times `plan.reps` calls (at least [`MIN_REPS`]) one by one.
+///
+/// The closure should reuse its output buffers so that allocation is not measured, and should
+/// pass its result through [`std::hint::black_box`] if the compiler could otherwise drop it.
+pub fn time<F: FnMut()>(plan: Plan, mut f: F) -> Timing {
+    let start = Instant::now();
+    let mut calls = 0;
+    while calls < plan.warmup_calls || start.elapsed() < plan.warmup_time {
+        f();
+        calls += 1;
+    }
+    let reps = plan.reps.max(MIN_REPS);
+    let mut samples = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let t = Instant::now();
+        f();
+        samples.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    Timing {
+        // `reps >= MIN_REPS > 0`, so the median exists.
+        median_ms: median(&samples).unwrap_or(f64::NAN),
+        min_ms: samples.iter().copied().fold(f64::INFINITY, f64::min),
+        max_ms: samples.iter().copied().fold(0.0, f64::max),
+        reps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_count_is_the_middle_value() {
+        assert_eq!(median(&[5.0, 1.0, 3.0]), Some(3.0));
+    }
+
+    #[test]
+    fn median_of_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    #[test]
+    fn median_of_nothing_is_none() {
+        assert_eq!(median(&[]), None);
+    }
+
+    #[test]
+    fn time_makes_at_least_min_reps_timed_calls_after_warmup() {
+        let mut calls = 0;
+        let plan = Plan {
+            warmup_calls: 2,
+            warmup_time: Duration::ZERO,
+            reps: 3,
+        };
+        let t = time(plan, || calls += 1);
+        assert_eq!(t.reps, MIN_REPS);
+        assert_eq!(calls, 2 + MIN_REPS);
+        assert!(t.min_ms <= t.median_ms && t.median_ms <= t.max_ms);
+    }
+
+    #[test]
+    fn gbps_converts_bytes_per_median_call() {
+        let t = Timing {
+            median_ms: 2.0,
+            min_ms: 1.0,
+            max_ms: 3.0,
+            reps: 10,
+        };
+        // 4e9 bytes in 2 ms = 2e12 B/s = 2000 GB/s.
+        assert!((t.gbps(4e9) - 2000.0).abs() < 1e-9);
+    }
+}
