@@ -3,10 +3,14 @@
 //!
 //! - [`baseline`]: the naive (MiniTorch index loop), plain (idiomatic Rust) and hand-written
 //!   pulp implementations every generated kernel is compared with;
+//! - [`cases`]: every bench-card op under every implementation, as the benches call them;
 //! - [`limits`]: this machine's roofs (peak FMA, STREAM-like bandwidth), measured in-process;
-//! - [`measure`]: warm-up + median timing for the bench card.
+//! - [`measure`]: warm-up + median timing for the bench card;
+//! - [`ops`]: the benchmark ops, declared with the kernel DSL as a user's crate would.
 #![warn(missing_docs)]
 
 pub mod baseline;
+pub mod cases;
 pub mod limits;
 pub mod measure;
+pub mod ops;

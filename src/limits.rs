@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use pulp::{Arch, Simd, WithSimd};
 
-use crate::measure::{self, Plan, Timing};
+use crate::measure::{self, Clock, Plan, Timing};
 
 fn arch() -> Arch {
     static ARCH: OnceLock<Arch> = OnceLock::new();
@@ -42,8 +42,9 @@ impl Isa {
 /// slack, while staying in registers (32 zmm / 16 ymm registers, two hold the operands).
 const CHAINS_AVX512: usize = 24;
 const CHAINS_AVX2: usize = 12;
-/// FMA steps per chain per call: about 10 ms per call at the expected peak.
-const FMA_ITERS: usize = 1 << 22;
+/// FMA steps per chain per call: about 0.2 ms per call at the expected peak, short enough that
+/// most calls run within one scheduler slice on a shared machine.
+const FMA_ITERS: usize = 1 << 16;
 
 struct FmaChains<const C: usize> {
     iters: usize,
@@ -57,7 +58,9 @@ impl<const C: usize> WithSimd for FmaChains<C> {
         // m < 1 converges to c / (1 − m), far from overflow and from subnormals.
         let m = s.splat_f32s(black_box(0.999_999));
         let c = s.splat_f32s(black_box(1e-7));
-        let mut acc = [s.splat_f32s(black_box(0.5)); C];
+        // Distinct starting values, so the compiler cannot merge identical chains.
+        let mut acc: [S::f32s; C] =
+            core::array::from_fn(|i| s.splat_f32s(black_box(0.5 + i as f32 * 1e-3)));
         for _ in 0..self.iters {
             for a in acc.iter_mut() {
                 *a = s.mul_add_f32s(*a, m, c);
@@ -71,17 +74,17 @@ impl<const C: usize> WithSimd for FmaChains<C> {
     }
 }
 
-/// FLOPs of one call of [`fma_call`] for `isa` on one thread.
-fn fma_flops(isa: Isa) -> f64 {
+/// FLOPs of one call of [`fma_call`] for `isa` on `threads` threads.
+pub fn fma_flops(isa: Isa, threads: usize) -> f64 {
     let (chains, lanes) = match isa {
         Isa::Avx512 => (CHAINS_AVX512, 16),
         Isa::Avx2 => (CHAINS_AVX2, 8),
     };
-    (FMA_ITERS * chains * lanes * 2) as f64
+    (FMA_ITERS * chains * lanes * 2 * threads) as f64
 }
 
 /// One call of the FMA loop on the current thread; `None` if the CPU lacks `isa`.
-fn fma_call(isa: Isa) -> Option<f32> {
+fn fma_one_thread(isa: Isa) -> Option<f32> {
     #[cfg(target_arch = "x86_64")]
     {
         use pulp::x86::{V3, V4};
@@ -102,27 +105,34 @@ fn fma_call(isa: Isa) -> Option<f32> {
     }
 }
 
+/// One call of register-only FMA chains on each of `threads` threads (spawned per call);
+/// `None` if the CPU lacks `isa`. Performs [`fma_flops`]`(isa, threads)` FLOPs.
+pub fn fma_call(isa: Isa, threads: usize) -> Option<f32> {
+    if threads <= 1 {
+        return fma_one_thread(isa);
+    }
+    std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| sc.spawn(|| fma_one_thread(isa)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .sum::<Option<f32>>()
+    })
+}
+
 /// Peak FMA rate in GFLOP/s for `isa` on `threads` threads (each runs its own register-only
 /// FMA chains); `None` if the CPU lacks `isa` or `threads` is 0.
 pub fn peak_fma_gflops(isa: Isa, threads: usize, plan: Plan) -> Option<f64> {
-    fma_call(isa)?;
     if threads == 0 {
         return None;
     }
-    let t = if threads == 1 {
-        measure::time(plan, || {
-            black_box(fma_call(isa));
-        })
-    } else {
-        measure::time(plan, || {
-            std::thread::scope(|sc| {
-                for _ in 0..threads {
-                    sc.spawn(|| black_box(fma_call(isa)));
-                }
-            })
-        })
-    };
-    Some(t.giga_per_s(fma_flops(isa) * threads as f64))
+    fma_one_thread(isa)?;
+    let t = measure::time(plan, || {
+        black_box(fma_call(isa, threads));
+    });
+    Some(t.giga_per_s(fma_flops(isa, threads)))
 }
 
 /// A STREAM-like kernel.
@@ -227,6 +237,60 @@ fn stream_call(kernel: Stream, bufs: &mut [Vec<f32>]) {
     }
 }
 
+/// The arrays of one STREAM-like kernel, allocated and touched once, ready to be run many times.
+///
+/// With several threads every array is split into one contiguous share per thread, allocated
+/// by that thread's share (threads are spawned per call, which costs tens of µs: use several
+/// threads only for multi-millisecond calls).
+#[derive(Debug)]
+pub struct StreamBench {
+    kernel: Stream,
+    n: usize,
+    /// `shares[thread][array]`.
+    shares: Vec<Vec<Vec<f32>>>,
+}
+
+impl StreamBench {
+    /// `kernel` over arrays of `n` f32 each, on `threads` threads (at least 1).
+    pub fn new(kernel: Stream, n: usize, threads: usize) -> Self {
+        let threads = threads.max(1);
+        let share = n.div_ceil(threads).max(1);
+        let shares = (0..threads)
+            .map(|t| {
+                let range = (t * share).min(n)..((t + 1) * share).min(n);
+                (0..kernel.arrays())
+                    .map(|k| range.clone().map(|i| ((i + k) % 7) as f32 * 0.25).collect())
+                    .collect()
+            })
+            .collect();
+        StreamBench { kernel, n, shares }
+    }
+
+    /// Bytes counted per call (each array once).
+    pub fn bytes(&self) -> usize {
+        self.n * self.kernel.arrays() * 4
+    }
+
+    /// Threads used per call.
+    pub fn threads(&self) -> usize {
+        self.shares.len()
+    }
+
+    /// One call of the kernel over the whole arrays.
+    pub fn run(&mut self) {
+        let kernel = self.kernel;
+        if let [only] = self.shares.as_mut_slice() {
+            stream_call(kernel, only);
+            return;
+        }
+        std::thread::scope(|sc| {
+            for mine in self.shares.iter_mut() {
+                sc.spawn(move || stream_call(kernel, mine));
+            }
+        })
+    }
+}
+
 /// A bandwidth measurement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bandwidth {
@@ -249,39 +313,15 @@ impl Bandwidth {
     }
 }
 
-/// Measures `kernel` with `n` f32 per array on `threads` threads (each thread takes a contiguous
-/// share of every array; threads are spawned per call, which costs tens of µs: use several
-/// threads only for multi-millisecond calls).
+/// Measures `kernel` with `n` f32 per array on `threads` threads.
 pub fn bandwidth(kernel: Stream, n: usize, threads: usize, plan: Plan) -> Bandwidth {
-    let threads = threads.max(1);
-    let arrays = kernel.arrays();
-    let mut bufs: Vec<Vec<f32>> = (0..arrays)
-        .map(|k| (0..n).map(|i| ((i + k) % 7) as f32 * 0.25).collect())
-        .collect();
-    let timing = if threads == 1 {
-        measure::time(plan, || stream_call(kernel, &mut bufs))
-    } else {
-        // Split every array into `threads` contiguous shares, regrouped per thread.
-        let share = n.div_ceil(threads);
-        let mut shares: Vec<Vec<Vec<f32>>> = (0..threads).map(|_| Vec::new()).collect();
-        for buf in &bufs {
-            for (t, chunk) in buf.chunks(share.max(1)).enumerate() {
-                shares[t].push(chunk.to_vec());
-            }
-        }
-        measure::time(plan, || {
-            std::thread::scope(|sc| {
-                for mine in shares.iter_mut() {
-                    sc.spawn(move || stream_call(kernel, mine));
-                }
-            })
-        })
-    };
+    let mut bench = StreamBench::new(kernel, n, threads);
+    let timing = measure::time(plan, || bench.run());
     Bandwidth {
         kernel,
         n,
-        threads,
-        bytes: n * arrays * 4,
+        threads: bench.threads(),
+        bytes: bench.bytes(),
         timing,
     }
 }
@@ -354,40 +394,40 @@ pub struct Limits {
 
 impl Limits {
     /// Measures everything: FMA peaks on 1 and 2 threads, read/copy/triad/memcpy at every
-    /// [`Level`] on 1 thread, and read/triad at DRAM size on 2 threads.
-    pub fn measure(quick: bool) -> Limits {
+    /// [`Level`] on 1 thread, and read/triad at DRAM size on 2 threads. Single-thread rows read
+    /// `clock`; two-thread rows always read the wall clock.
+    pub fn measure(quick: bool, clock: Clock) -> Limits {
         let fma_plan = if quick {
             Plan::QUICK
         } else {
             Plan {
-                reps: 15,
+                reps: 50,
                 ..Plan::DEFAULT
             }
         };
+        let clock_for = |threads: usize| if threads == 1 { clock } else { Clock::Wall };
         let mut fma = Vec::new();
         for isa in [Isa::Avx512, Isa::Avx2] {
             for threads in [1, 2] {
-                if let Some(g) = peak_fma_gflops(isa, threads, fma_plan) {
+                let plan = fma_plan.with_clock(clock_for(threads));
+                if let Some(g) = peak_fma_gflops(isa, threads, plan) {
                     fma.push((isa, threads, g));
                 }
             }
         }
         let mut bw = Vec::new();
+        let mut cases: Vec<(Level, Stream, usize)> = Vec::new();
         for level in Level::ALL {
             for kernel in [Stream::Read, Stream::Copy, Stream::Triad, Stream::Memcpy] {
-                let n = n_for_working_set(kernel, level.bytes());
-                bw.push((
-                    level,
-                    bandwidth(kernel, n, 1, plan_for(level.bytes(), quick)),
-                ));
+                cases.push((level, kernel, 1));
             }
         }
-        for kernel in [Stream::Read, Stream::Triad] {
-            let n = n_for_working_set(kernel, Level::Dram.bytes());
-            bw.push((
-                Level::Dram,
-                bandwidth(kernel, n, 2, plan_for(Level::Dram.bytes(), quick)),
-            ));
+        cases.push((Level::Dram, Stream::Read, 2));
+        cases.push((Level::Dram, Stream::Triad, 2));
+        for (level, kernel, threads) in cases {
+            let n = n_for_working_set(kernel, level.bytes());
+            let plan = plan_for(level.bytes(), quick).with_clock(clock_for(threads));
+            bw.push((level, bandwidth(kernel, n, threads, plan)));
         }
         Limits { fma, bandwidth: bw }
     }
@@ -450,6 +490,15 @@ mod tests {
         assert_eq!(n_for_working_set(Stream::Copy, 8 << 20), 1 << 20);
         assert_eq!(n_for_working_set(Stream::Read, 4 << 20), 1 << 20);
         assert_eq!(n_for_working_set(Stream::Triad, 12 << 20), 1 << 20);
+    }
+
+    #[test]
+    fn stream_bench_splits_arrays_among_threads_without_losing_elements() {
+        let mut b = StreamBench::new(Stream::Copy, 1001, 3);
+        assert_eq!(b.threads(), 3);
+        assert_eq!(b.shares.iter().map(|t| t[0].len()).sum::<usize>(), 1001);
+        b.run();
+        assert!(b.shares.iter().all(|t| t[0] == t[1]));
     }
 
     #[test]

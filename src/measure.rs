@@ -1,15 +1,76 @@
-//! A small wall-clock timing helper for the bench card: warm-up, then the median of timed calls.
+//! A small timing helper for the bench card: warm-up, then the median of timed calls.
 //!
 //! Criterion is the tool for careful statistics; the bench card only needs one robust figure
 //! per row (the median of at least ten calls), printed in a fixed line format, and it must run
 //! the same measurement against this machine's limits in the same process.
+//!
+//! Calls are timed on the wall clock by default. On a machine shared with other busy processes
+//! a call that lasts longer than a scheduler slice is almost always preempted, and its wall time
+//! then measures the other processes; [`Clock::ThreadCpu`] times the calling thread's CPU time
+//! instead, which leaves out the time spent descheduled (but not the cache and memory
+//! bandwidth the other processes take).
 
 use std::time::{Duration, Instant};
 
 /// The fewest timed calls a bench-card figure may rest on (performance.md asks for ≥ 10).
 pub const MIN_REPS: usize = 10;
 
-/// How many calls to make and how long to warm up.
+/// The clock a timing reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// Elapsed real time ([`Instant`]).
+    Wall,
+    /// CPU time of the calling thread (Linux `CLOCK_THREAD_CPUTIME_ID`); falls back to the wall
+    /// clock where unavailable. Only meaningful for single-threaded calls.
+    ThreadCpu,
+}
+
+impl Clock {
+    /// Short display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Clock::Wall => "wall",
+            Clock::ThreadCpu => "thread-cpu",
+        }
+    }
+
+    /// The current reading, as a duration since an arbitrary origin fixed for the thread.
+    fn now(self, origin: Instant) -> Duration {
+        match self {
+            Clock::ThreadCpu => thread_cpu_time().unwrap_or_else(|| origin.elapsed()),
+            Clock::Wall => origin.elapsed(),
+        }
+    }
+}
+
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn thread_cpu_time() -> Option<Duration> {
+    // `struct timespec` on 64-bit Linux: `time_t` and `long`, both 64-bit.
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock_id: i32, tp: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `clock_gettime` (from the C library std already links) writes one `timespec`
+    // through the pointer, which points to a live, properly laid out `Timespec`.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
+}
+
+/// How many calls to make, how long to warm up, and which clock to read.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Plan {
     /// Untimed calls made first (caches, page faults, frequency ramp-up).
@@ -18,6 +79,8 @@ pub struct Plan {
     pub warmup_time: Duration,
     /// Timed calls (raised to [`MIN_REPS`] if lower).
     pub reps: usize,
+    /// The clock the timed calls read.
+    pub clock: Clock,
 }
 
 impl Plan {
@@ -26,13 +89,20 @@ impl Plan {
         warmup_calls: 3,
         warmup_time: Duration::from_millis(50),
         reps: 30,
+        clock: Clock::Wall,
     };
     /// A quicker plan: 1 warm-up call (and at least 10 ms), [`MIN_REPS`] timed calls.
     pub const QUICK: Plan = Plan {
         warmup_calls: 1,
         warmup_time: Duration::from_millis(10),
         reps: MIN_REPS,
+        clock: Clock::Wall,
     };
+
+    /// This plan reading `clock`.
+    pub fn with_clock(self, clock: Clock) -> Plan {
+        Plan { clock, ..self }
+    }
 }
 
 /// Timings of one measured closure, in milliseconds.
@@ -68,10 +138,10 @@ pub fn median(samples: &[f64]) -> Option<f64> {
     let mut v = samples.to_vec();
     v.sort_by(f64::total_cmp);
     let mid = v.len() / 2;
-    Some(if v.len() % 2 == 0 {
-        (v[mid - 1] + v[mid]) / 2.0
-    } else {
+    Some(if v.len() & 1 == 1 {
         v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
     })
 }
 
@@ -88,10 +158,11 @@ pub fn time<F: FnMut()>(plan: Plan, mut f: F) -> Timing {
     }
     let reps = plan.reps.max(MIN_REPS);
     let mut samples = Vec::with_capacity(reps);
+    let origin = Instant::now();
     for _ in 0..reps {
-        let t = Instant::now();
+        let t = plan.clock.now(origin);
         f();
-        samples.push(t.elapsed().as_secs_f64() * 1e3);
+        samples.push((plan.clock.now(origin) - t).as_secs_f64() * 1e3);
     }
     Timing {
         // `reps >= MIN_REPS > 0`, so the median exists.
@@ -128,11 +199,24 @@ mod tests {
             warmup_calls: 2,
             warmup_time: Duration::ZERO,
             reps: 3,
+            clock: Clock::Wall,
         };
         let t = time(plan, || calls += 1);
         assert_eq!(t.reps, MIN_REPS);
         assert_eq!(calls, 2 + MIN_REPS);
         assert!(t.min_ms <= t.median_ms && t.median_ms <= t.max_ms);
+    }
+
+    #[test]
+    fn thread_cpu_clock_advances_while_the_thread_works() {
+        let plan = Plan::QUICK.with_clock(Clock::ThreadCpu);
+        let t = time(plan, || {
+            let mut x = 0u64;
+            for i in 0..200_000u64 {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+            }
+        });
+        assert!(t.median_ms > 0.0, "{t:?}");
     }
 
     #[test]

@@ -16,7 +16,10 @@ fn new_tensors_are_leaves_that_do_not_require_grad() {
     let x = t(&[1.0, 2.0], &[2]);
     assert!(x.is_leaf() && !x.requires_grad() && x.grad().is_none());
     let w = x.requires_grad_(true);
-    assert!(x.requires_grad(), "the flag belongs to the tensor, not the handle");
+    assert!(
+        x.requires_grad(),
+        "the flag belongs to the tensor, not the handle"
+    );
     assert!(w.is_leaf() && w.grad_fn_name().is_none());
 }
 
@@ -148,7 +151,10 @@ fn detach_cuts_the_graph_but_shares_storage() {
 fn the_stored_gradient_is_independent_of_the_seed() {
     let x = leaf(&[1.0, 2.0], &[2]);
     let seed = t(&[5.0, 6.0], &[2]);
-    x.unsqueeze(0).unwrap().backward_with(&seed.unsqueeze(0).unwrap()).unwrap();
+    x.unsqueeze(0)
+        .unwrap()
+        .backward_with(&seed.unsqueeze(0).unwrap())
+        .unwrap();
     seed.set(&[0], 100.0).unwrap();
     assert_eq!(x.grad().unwrap().to_vec(), vec![5.0, 6.0]);
 }
@@ -160,7 +166,8 @@ fn a_deep_chain_of_ops_neither_overflows_the_stack_in_backward_nor_in_drop() {
     for _ in 0..100_000 {
         y = y.transpose(0, 1).unwrap();
     }
-    y.backward_with_options(Some(&Tensor::ones(y.shape()).unwrap()), true).unwrap();
+    y.backward_with_options(Some(&Tensor::ones(y.shape()).unwrap()), true)
+        .unwrap();
     assert_eq!(x.grad().unwrap().to_vec(), vec![1.0; 6]);
     drop(y); // drops 100 000 nodes
 }

@@ -174,6 +174,36 @@ fn a_permuted_tensor_is_written_in_logical_order() {
     }
 }
 
+/// make_fixtures.py checked that numpy reads these committed simdgrad_*.npy files correctly;
+/// the writer must still produce exactly those bytes.
+#[test]
+fn the_writer_still_makes_the_files_numpy_checked() {
+    let base = Tensor::from_vec(vec![1.0f32, -2.5, 3.25, 0.0, 0.1, -7.0], &[2, 3]).unwrap();
+    let f64_3x4: Vec<f64> = (0..12).map(|k| k as f64 * 0.5 - 1.0).collect();
+    let bytes_f32 = |t: &Tensor<f32>| {
+        let mut buf = Vec::new();
+        npy::write_to(t, &mut buf).unwrap();
+        buf
+    };
+    let mut buf = Vec::new();
+    npy::write_to(&Tensor::from_vec(f64_3x4, &[3, 4]).unwrap(), &mut buf).unwrap();
+    let cases = [
+        ("simdgrad_f32_2x3.npy", bytes_f32(&base)),
+        (
+            "simdgrad_f32_permuted_3x2.npy",
+            bytes_f32(&base.permute(&[1, 0]).unwrap()),
+        ),
+        (
+            "simdgrad_f32_0x3.npy",
+            bytes_f32(&Tensor::zeros(&[0, 3]).unwrap()),
+        ),
+        ("simdgrad_f64_3x4.npy", buf),
+    ];
+    for (name, ours) in cases {
+        assert_eq!(ours, std::fs::read(fixture(name)).unwrap(), "{name}");
+    }
+}
+
 #[test]
 fn a_fortran_file_written_back_becomes_c_order_with_the_same_values() {
     let t = npy::read::<f64>(fixture("f64_3x4_fortran.npy")).unwrap();
@@ -245,7 +275,18 @@ fn an_unparseable_header_is_an_error() {
     let at = bytes.windows(5).position(|w| w == b"False").unwrap();
     bytes[at..at + 5].copy_from_slice(b"Fa;se");
     let (_, message) = format_message(read_bytes("header", &bytes).unwrap_err());
-    assert!(message.contains("header not parseable"), "{message}");
+    assert!(
+        message.contains("'fortran_order' is not True or False"),
+        "{message}"
+    );
+
+    let mut bytes = good_bytes();
+    bytes[10] = b'[';
+    let (_, message) = format_message(read_bytes("header-brace", &bytes).unwrap_err());
+    assert!(
+        message.contains("header not parseable: expected '{'"),
+        "{message}"
+    );
 }
 
 /// A version-1.0 file with the given header dict and data bytes.
@@ -361,5 +402,22 @@ proptest! {
         let back = npy::read_from::<f32>(&buf[..]).unwrap();
         prop_assert_eq!(back.shape(), t.shape());
         prop_assert_eq!(back.to_vec(), t.to_vec());
+    }
+}
+
+proptest! {
+    /// Corrupting or truncating a valid file anywhere gives a value or an error, never a panic.
+    #[test]
+    fn corrupted_files_never_panic(
+        edits in prop::collection::vec((0usize..200, any::<u8>()), 0..4),
+        cut in 0usize..200,
+    ) {
+        let mut bytes = std::fs::read(fixture("f64_3x4_fortran.npy")).unwrap();
+        for (at, v) in edits {
+            let at = at % bytes.len();
+            bytes[at] = v;
+        }
+        bytes.truncate(cut.max(1) * bytes.len() / 200);
+        let _ = npy::read_from::<f64>(&bytes[..]);
     }
 }

@@ -158,7 +158,10 @@ fn apply(t: &Tensor<f64>, r: &Reference, op: &Op) -> Option<(Tensor<f64>, Refere
                 source
             });
             // Exercise negative dims too.
-            (t.transpose(a as isize - nd as isize, b as isize).unwrap(), reference)
+            (
+                t.transpose(a as isize - nd as isize, b as isize).unwrap(),
+                reference,
+            )
         }
         Op::Narrow(d, a, b) => {
             let d = pick_dim(d)?;
@@ -242,7 +245,10 @@ fn apply(t: &Tensor<f64>, r: &Reference, op: &Op) -> Option<(Tensor<f64>, Refere
             let shape = random_shape_with_numel(r.data.len(), seed);
             let out = t.reshape(&shape).unwrap();
             if t.is_contiguous() {
-                assert!(out.shares_storage_with(t), "reshape of a contiguous tensor copied");
+                assert!(
+                    out.shares_storage_with(t),
+                    "reshape of a contiguous tensor copied"
+                );
             }
             (out, r.with_shape(shape))
         }
@@ -332,6 +338,9 @@ fn shape_strategy() -> impl Strategy<Value = Vec<usize>> {
 }
 
 proptest! {
+    // Each case is cheap (at most a few thousand elements), so run more of them.
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
     #[test]
     fn view_chains_match_the_naive_reference(
         shape in shape_strategy(),

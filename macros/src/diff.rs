@@ -257,10 +257,8 @@ impl Adjoints<'_> {
                 self.push(a, gd, d);
                 return;
             }
-            Fn1::Expm1 => {
-                let one = self.c(1.0);
-                self.g.add(Node::Add(id, one))
-            }
+            // Not `expm1(x) + 1`: that cancels catastrophically for negative x.
+            Fn1::Expm1 => self.g.add(Node::F1(Fn1::Exp, a)),
             Fn1::Sqrt => {
                 let half = self.c(0.5);
                 self.g.add(Node::Div(half, id))

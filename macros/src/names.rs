@@ -83,8 +83,8 @@ const BUILTIN_NAMES: &[&str] = &[
 pub const KNOWN_UNSUPPORTED: &[&str] = &[
     "tan", "atan", "atan2", "sinh", "cosh", "asin", "acos", "asinh", "acosh", "atanh", "cbrt",
     "hypot", "mul_add", "trunc", "fract", "copysign", "sin_cos", "exp10", "rem_euclid",
-    "div_euclid", "to_degrees", "to_radians", "erfc", "gamma", "ln_gamma", "pow", "sqr",
-    "square", "softplus", "is_nan", "is_finite",
+    "div_euclid", "to_degrees", "to_radians", "erfc", "gamma", "ln_gamma", "pow", "is_nan",
+    "is_finite",
 ];
 
 /// Optimal-string-alignment distance (edits and adjacent transpositions).
@@ -111,13 +111,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
-/// The builtin a misspelt name most likely meant: one edit away for names of up to four
-/// letters, two for longer ones. (A user op whose name is this close to a builtin can still be
-/// called through a path, `self::elu(x)`.)
+/// The builtin a misspelt name most likely meant: same first letter, and one edit away for
+/// names of up to four letters, two for longer ones (`tahn`, `sigmiod`, `sqrtt`). Names like
+/// `gelu` or `elu` are not flagged. A user op whose name is this close to a builtin can still be
+/// called through a path: `self::max2(a, b)`.
 pub fn near_builtin(name: &str) -> Option<&'static str> {
     let limit = if name.chars().count() <= 4 { 1 } else { 2 };
     BUILTIN_NAMES
         .iter()
+        .filter(|b| b.chars().next() == name.chars().next())
         .map(|b| (edit_distance(name, b), *b))
         .filter(|&(d, _)| d <= limit)
         .min()
@@ -221,6 +223,8 @@ mod tests {
         assert_eq!(near_builtin("tahn"), Some("tanh"));
         assert_eq!(near_builtin("sigmiod"), Some("sigmoid"));
         assert_eq!(near_builtin("gelu"), None);
+        assert_eq!(near_builtin("elu"), None);
+        assert_eq!(near_builtin("softplus"), None);
         assert_eq!(near_builtin("smooth_l1"), None);
     }
 

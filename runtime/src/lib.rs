@@ -27,8 +27,10 @@ pub mod shape;
 pub mod tensor;
 pub mod io;
 pub mod linalg;
+pub mod nn;
 pub mod matmul;
 pub mod conv;
+pub mod pool;
 pub mod parallel;
 // Enabled by the SIMD-math work (see simd/mod.rs, kernel.rs):
 pub mod kernel;
@@ -38,6 +40,11 @@ pub mod simd;
 pub use element::Element;
 pub use error::{Error, Result};
 pub use tensor::Tensor;
+/// Kernel-DSL attribute macros: `#[simdgrad::map]`, `#[simdgrad::zip]`, `#[simdgrad::reduce]`
+/// compile a scalar function into SIMD kernels and their symbolically derived derivative
+/// kernels (implementing [`kernel::MapKernel`], [`kernel::ZipKernel`], [`kernel::ReduceKernel`]).
+/// See the `simdgrad-macros` crate docs for the body language and the generated items.
+pub use simdgrad_macros::{map, reduce, zip};
 
 #[doc(hidden)]
 pub mod __private;

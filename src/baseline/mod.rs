@@ -6,6 +6,7 @@
 
 pub mod naive;
 pub mod plain;
+pub mod pulp_hand;
 
 use simdgrad::{Error, Result};
 

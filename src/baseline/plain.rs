@@ -138,7 +138,7 @@ fn dim0(
     f: impl Fn(f32, f32) -> f32,
 ) -> Result<()> {
     let cols = out.len();
-    if cols == 0 || x.len() % cols != 0 {
+    if x.len().checked_rem(cols) != Some(0) {
         if cols == 0 && x.is_empty() {
             return Ok(());
         }

@@ -120,7 +120,10 @@ pub fn values<E: SimdElement>(t: &Tensor<E>) -> Vec<f64> {
 
 /// Logical values as bit patterns (so NaNs compare equal and `-0.0 != 0.0`).
 pub fn bits<E: SimdElement>(t: &Tensor<E>) -> Vec<u64> {
-    t.to_vec().into_iter().map(|v| v.to_f64().to_bits()).collect()
+    t.to_vec()
+        .into_iter()
+        .map(|v| v.to_f64().to_bits())
+        .collect()
 }
 
 /// A parallelism that really splits small test tensors into `threads` tasks.

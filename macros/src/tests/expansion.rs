@@ -22,7 +22,9 @@ fn errors_of(kind: Kind, attr: TokenStream, item: TokenStream) -> (Vec<String>, 
         .items
         .iter()
         .filter_map(|i| match i {
-            syn::Item::Macro(m) if m.mac.path.is_ident("compile_error") => {
+            syn::Item::Macro(m)
+                if m.mac.path.segments.last().is_some_and(|s| s.ident == "compile_error") =>
+            {
                 let lit: syn::LitStr = m.mac.parse_body().ok()?;
                 Some(lit.value())
             }

@@ -76,12 +76,14 @@ pub(crate) fn accumulate_leaf<E: Element>(leaf: &Tensor<E>, g: Tensor<E>) -> Res
 }
 
 /// Sums `g` over the dims along which `shape` was broadcast to `g.shape()`, giving a tensor of
-/// `shape` (the backward of `broadcast_to`).
+/// `shape` (the backward of `broadcast_to`). `Tensor::sum_to_shape` in `ops` does the same
+/// with SIMD kernels but needs `E: SimdElement`, which the view methods (generic over
+/// `Element`) cannot name; a gradient walk over positions is fast enough here.
 pub(crate) fn sum_to_shape<E: Element>(g: &Tensor<E>, shape: &[usize]) -> Result<Tensor<E>> {
     if g.shape() == shape {
         return Ok(g.clone());
     }
-    // `shape` broadcast to `g.shape()`: stride 0 along the dims to sum over, so walking both
+    // `shape` broadcast to `g.shape()` has stride 0 along the dims to sum over, so walking both
     // layouts in step adds every element of `g` into its source element.
     let target = Layout::contiguous(shape)?.broadcast_to(g.shape())?;
     let mut out = vec![E::ZERO; shape.iter().product()];

@@ -62,8 +62,6 @@ use std::sync::Arc;
 
 pub use grad_mode::{is_grad_enabled, no_grad, NoGradGuard};
 
-#[allow(unused_imports)] // for ops until they provide their own
-pub(crate) use accumulate::sum_to_shape;
 pub(crate) use graph::AutogradMeta;
 
 use graph::{Edge, EdgeTarget, Node};

@@ -42,16 +42,21 @@ pub struct Images {
 impl Images {
     /// The images as a `(n, 1, rows, cols)` tensor with pixels scaled to `[0, 1]`.
     pub fn to_tensor(&self) -> Result<Tensor<f32>> {
-        self.to_tensor_scaled(1.0 / 255.0)
+        self.to_tensor_divided(255.0)
     }
 
     /// The images as a `(n, 1, rows, cols)` tensor of the raw pixel values `0..=255`.
     pub fn to_tensor_raw(&self) -> Result<Tensor<f32>> {
-        self.to_tensor_scaled(1.0)
+        self.to_tensor_divided(1.0)
     }
 
-    fn to_tensor_scaled(&self, scale: f32) -> Result<Tensor<f32>> {
-        let data = self.pixels.iter().map(|&p| f32::from(p) * scale).collect();
+    fn to_tensor_divided(&self, divisor: f32) -> Result<Tensor<f32>> {
+        // Divide rather than multiply by 1/255: correctly rounded, as torchvision's ToTensor.
+        let data = self
+            .pixels
+            .iter()
+            .map(|&p| f32::from(p) / divisor)
+            .collect();
         Tensor::from_vec(data, &[self.n, 1, self.rows, self.cols])
     }
 }
@@ -281,12 +286,17 @@ fn find(dir: &Path, stem: &str) -> Result<std::path::PathBuf> {
 }
 
 /// Checks labels against their images: same count, and every label a digit `0..=9`.
-fn check_labels(images: &Images, labels: &[u8], path: &Path) -> Result<()> {
+fn check_labels(images: &Images, labels: &[u8], path: &Path, images_path: &Path) -> Result<()> {
     let name = path.display().to_string();
     if labels.len() != images.n {
         return Err(format_err(
             &name,
-            format!("{} labels for {} images", labels.len(), images.n),
+            format!(
+                "{} labels for {} images (in {})",
+                labels.len(),
+                images.n,
+                images_path.display()
+            ),
         ));
     }
     if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l > 9) {
@@ -303,10 +313,11 @@ fn check_labels(images: &Images, labels: &[u8], path: &Path) -> Result<()> {
 pub fn load_mnist(dir: impl AsRef<Path>) -> Result<Mnist> {
     let dir = dir.as_ref();
     let load = |prefix: &str| -> Result<(Images, Vec<u8>)> {
-        let images = read_images(find(dir, &format!("{prefix}-images-idx3-ubyte"))?)?;
+        let images_path = find(dir, &format!("{prefix}-images-idx3-ubyte"))?;
+        let images = read_images(&images_path)?;
         let labels_path = find(dir, &format!("{prefix}-labels-idx1-ubyte"))?;
         let labels = read_labels(&labels_path)?;
-        check_labels(&images, &labels, &labels_path)?;
+        check_labels(&images, &labels, &labels_path, &images_path)?;
         Ok((images, labels))
     };
     let (train_images, train_labels) = load("train")?;
@@ -425,6 +436,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("got 10"), "{e}");
+    }
+
+    #[test]
+    fn labels_must_be_digits_and_match_the_image_count() {
+        let (l, i) = (Path::new("labels"), Path::new("images"));
+        assert!(check_labels(&tiny(), &[1, 2, 3], l, i).is_ok());
+        let e = check_labels(&tiny(), &[1, 2], l, i)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 labels for 3 images (in images)"), "{e}");
+        let e = check_labels(&tiny(), &[1, 12, 3], l, i)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("label 12 at index 1"), "{e}");
     }
 
     #[test]

@@ -56,13 +56,14 @@ impl Dtype {
     }
 
     fn parse(descr: &str) -> Option<Dtype> {
-        let (order, kind) = descr.split_at(descr.len().min(1));
-        let big_endian = match order {
-            "<" => false,
-            ">" => true,
-            "=" => cfg!(target_endian = "big"),
+        let mut chars = descr.chars();
+        let big_endian = match chars.next()? {
+            '<' => false,
+            '>' => true,
+            '=' => cfg!(target_endian = "big"),
             _ => return None,
         };
+        let kind = chars.as_str();
         let size = match kind {
             "f4" => 4,
             "f8" => 8,
@@ -460,11 +461,12 @@ fn check_dtype<E: Element>(header: &Header, path: &str) -> Result<()> {
         return Err(format_err(
             path,
             format!(
-                "the file holds {} ('{}') but {} was requested; read it as {} and cast explicitly",
+                "the file holds {} ('{}') but {} was requested; read it as Tensor<f{}> and cast \
+                 explicitly",
                 header.dtype.name(),
                 header.dtype.descr(),
                 E::DTYPE,
-                header.dtype.name()
+                header.dtype.size * 8
             ),
         ));
     }
@@ -761,6 +763,17 @@ mod tests {
         let e = header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }")
             .unwrap_err();
         assert!(e.contains("structured"), "{e}");
+    }
+
+    #[test]
+    fn rejects_non_ascii_dtypes_without_panicking() {
+        for descr in ["é4", "<é", "", "<"] {
+            let text = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2,), }}");
+            assert!(
+                header(&text).unwrap_err().contains("unsupported dtype"),
+                "{descr}"
+            );
+        }
     }
 
     #[test]

@@ -292,6 +292,7 @@ impl<E: SimdElement> Tensor<E> {
     /// # Errors
     /// [`crate::Error::InvalidArgument`] if memory cannot be allocated.
     pub fn mean_all(&self) -> Result<Tensor<E>> {
-        self.sum_all()?.div_scalar(<E as Element>::from_usize(self.numel()))
+        self.sum_all()?
+            .div_scalar(<E as Element>::from_usize(self.numel()))
     }
 }

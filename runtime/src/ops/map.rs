@@ -54,13 +54,24 @@ pub(crate) fn ok(r: Result<()>) {
 }
 
 /// The forward pass alone (no recording), into a fresh tensor.
-pub(crate) fn forward<E: SimdElement, K: MapKernel>(x: &Tensor<E>, k: K, exec: Exec) -> Result<Tensor<E>> {
+pub(crate) fn forward<E: SimdElement, K: MapKernel>(
+    x: &Tensor<E>,
+    k: K,
+    exec: Exec,
+) -> Result<Tensor<E>> {
     let layout = output_layout(x.shape(), &[x.layout()], exec.path)?;
     let mut data = alloc(K::NAME, layout.numel())?;
     {
         let reads = Reads::new(&[x]);
         let walk = walk_for(&layout, [x.layout()]);
-        drive(&walk, reads.data(), [&mut data], exec.path, exec.par(), &Forward(k));
+        drive(
+            &walk,
+            reads.data(),
+            [&mut data],
+            exec.path,
+            exec.par(),
+            &Forward(k),
+        );
     }
     Ok(tensor_from(data, layout))
 }
@@ -84,12 +95,26 @@ pub(crate) fn backward<E: SimdElement, K: MapKernel>(
             let reads = Reads::new(&[x, y, &g]);
             let walk = walk_for(&layout, [x.layout(), y.layout(), g.layout()]);
             let kernel = BackwardWithOutput(k);
-            drive(&walk, reads.data(), [&mut data], exec.path, exec.par(), &kernel);
+            drive(
+                &walk,
+                reads.data(),
+                [&mut data],
+                exec.path,
+                exec.par(),
+                &kernel,
+            );
         }
         None => {
             let reads = Reads::new(&[x, &g]);
             let walk = walk_for(&layout, [x.layout(), g.layout()]);
-            drive(&walk, reads.data(), [&mut data], exec.path, exec.par(), &Backward(k));
+            drive(
+                &walk,
+                reads.data(),
+                [&mut data],
+                exec.path,
+                exec.par(),
+                &Backward(k),
+            );
         }
     }
     Ok(tensor_from(data, layout))
@@ -182,7 +207,14 @@ impl<E: SimdElement> Tensor<E> {
         let mut guard = out.storage().write();
         let start = out.offset();
         let region = &mut guard[start..start + walk.numel];
-        drive(&walk, reads.data(), [region], exec.path, exec.par(), &Forward(k));
+        drive(
+            &walk,
+            reads.data(),
+            [region],
+            exec.path,
+            exec.par(),
+            &Forward(k),
+        );
         Ok(())
     }
 

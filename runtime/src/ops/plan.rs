@@ -20,8 +20,7 @@ fn same_dense_order(inputs: &[&Layout]) -> bool {
     inputs.iter().all(|l| {
         l.shape() == first.shape()
             && l.is_dense()
-            && l
-                .shape()
+            && l.shape()
                 .iter()
                 .zip(l.strides().iter().zip(first.strides()))
                 .all(|(&n, (a, b))| n == 1 || a == b)
@@ -103,7 +102,11 @@ pub(crate) fn tensor_from<E: Element>(data: Vec<E>, layout: Layout) -> Tensor<E>
 
 /// Checks that `out` can receive a result of `shape`: same shape, and no two elements sharing
 /// a storage position along a dim (a broadcast view cannot be written elementwise).
-pub(crate) fn check_out<E: Element>(op: &'static str, out: &Tensor<E>, shape: &[usize]) -> Result<()> {
+pub(crate) fn check_out<E: Element>(
+    op: &'static str,
+    out: &Tensor<E>,
+    shape: &[usize],
+) -> Result<()> {
     if out.shape() != shape {
         return Err(Error::ShapeMismatch {
             op,

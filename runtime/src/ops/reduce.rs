@@ -105,7 +105,11 @@ impl<E: SimdElement> Ctx<'_, E> {
     /// Rows strategy for the outputs `start..end` (written to `piece`).
     fn rows<K: ReduceKernel>(&self, k: K, start: usize, end: usize, piece: &mut [E]) {
         let gather = self.path == Path::General;
-        let mut row = if gather { vec![E::ZERO; self.n_r] } else { Vec::new() };
+        let mut row = if gather {
+            vec![E::ZERO; self.n_r]
+        } else {
+            Vec::new()
+        };
         let [sk] = self.walk.inner_strides;
         self.walk.for_each_run(start, end, |at, len, [p]| {
             for j in 0..len {
@@ -421,7 +425,12 @@ impl<E: SimdElement> Tensor<E> {
     /// # Errors
     /// [`Error::DimOutOfRange`]; [`Error::ShapeMismatch`] if `out` does not have the result's
     /// shape; [`Error::InvalidArgument`] if `out` is a broadcast view.
-    pub fn reduce_into<K: ReduceKernel>(&self, k: K, dim: isize, out: &mut Tensor<E>) -> Result<()> {
+    pub fn reduce_into<K: ReduceKernel>(
+        &self,
+        k: K,
+        dim: isize,
+        out: &mut Tensor<E>,
+    ) -> Result<()> {
         let d = normalize_dim(K::NAME, dim, self.shape())?;
         let mut shape = self.shape().to_vec();
         shape[d] = 1;

@@ -179,9 +179,8 @@ mod tests {
         for start in [0, 1, 7, 30, 59] {
             for end in [start, start + 1, 33, 60] {
                 let got = positions(&walk, start, end.max(start));
-                let want: Vec<[usize; 2]> = (start..end.max(start))
-                    .map(|i| [pa[i], pb[i]])
-                    .collect();
+                let want: Vec<[usize; 2]> =
+                    (start..end.max(start)).map(|i| [pa[i], pb[i]]).collect();
                 assert_eq!(got, want, "{start}..{end}");
             }
         }
@@ -198,7 +197,10 @@ mod tests {
 
     #[test]
     fn split_ranges_are_aligned_and_cover_everything() {
-        assert_eq!(split_ranges(1000, 3, 64), vec![(0, 384), (384, 768), (768, 1000)]);
+        assert_eq!(
+            split_ranges(1000, 3, 64),
+            vec![(0, 384), (384, 768), (768, 1000)]
+        );
         assert_eq!(split_ranges(10, 4, 64), vec![(0, 10)]);
         assert_eq!(split_ranges(0, 2, 64), vec![(0, 0)]);
     }

@@ -42,7 +42,11 @@ impl<K: ZipKernel, E: SimdElement> RunKernel<E, 3, 2> for Backward<K> {
 }
 
 /// The broadcast shape of `a` and `b`, or [`Error::Broadcast`] naming the op and both shapes.
-fn broadcast_shape<E: SimdElement>(op: &'static str, a: &Tensor<E>, b: &Tensor<E>) -> Result<Vec<usize>> {
+fn broadcast_shape<E: SimdElement>(
+    op: &'static str,
+    a: &Tensor<E>,
+    b: &Tensor<E>,
+) -> Result<Vec<usize>> {
     broadcast_shapes(a.shape(), b.shape()).map_err(|e| match e {
         Error::Broadcast { .. } => Error::Broadcast {
             op,
@@ -68,7 +72,14 @@ pub(crate) fn forward<E: SimdElement, K: ZipKernel>(
     {
         let reads = Reads::new(&[a, b]);
         let walk = walk_for(&layout, [&la, &lb]);
-        drive(&walk, reads.data(), [&mut data], exec.path, exec.par(), &Forward(k));
+        drive(
+            &walk,
+            reads.data(),
+            [&mut data],
+            exec.path,
+            exec.par(),
+            &Forward(k),
+        );
     }
     Ok(tensor_from(data, layout))
 }
@@ -92,7 +103,14 @@ pub(crate) fn backward<E: SimdElement, K: ZipKernel>(
         let reads = Reads::new(&[a, b, &g]);
         let walk = walk_for(&layout, [&la, &lb, g.layout()]);
         let outs = [ga.as_mut_slice(), gb.as_mut_slice()];
-        drive(&walk, reads.data(), outs, exec.path, exec.par(), &Backward(k));
+        drive(
+            &walk,
+            reads.data(),
+            outs,
+            exec.path,
+            exec.par(),
+            &Backward(k),
+        );
     }
     let ga = tensor_from(ga, layout.clone()).sum_to_shape(a.shape())?;
     let gb = tensor_from(gb, layout).sum_to_shape(b.shape())?;
@@ -160,7 +178,12 @@ impl<E: SimdElement> Tensor<E> {
     /// # Errors
     /// [`Error::Broadcast`]; [`Error::ShapeMismatch`] if `out` does not have the broadcast
     /// shape; [`Error::InvalidArgument`] if `out` is a broadcast view.
-    pub fn zip_into<K: ZipKernel>(&self, other: &Tensor<E>, k: K, out: &mut Tensor<E>) -> Result<()> {
+    pub fn zip_into<K: ZipKernel>(
+        &self,
+        other: &Tensor<E>,
+        k: K,
+        out: &mut Tensor<E>,
+    ) -> Result<()> {
         self.zip_into_exec(other, k, out, Exec::default())
     }
 
@@ -188,7 +211,14 @@ impl<E: SimdElement> Tensor<E> {
         let mut guard = out.storage().write();
         let start = out.offset();
         let region = &mut guard[start..start + walk.numel];
-        drive(&walk, reads.data(), [region], exec.path, exec.par(), &Forward(k));
+        drive(
+            &walk,
+            reads.data(),
+            [region],
+            exec.path,
+            exec.par(),
+            &Forward(k),
+        );
         Ok(())
     }
 
@@ -210,11 +240,14 @@ impl<E: SimdElement> Tensor<E> {
     /// [`Error::InvalidArgument`] if `self` is a broadcast view.
     pub fn zip_<K: ZipKernel>(&self, other: &Tensor<E>, k: K) -> Result<()> {
         check_out(K::NAME, self, self.shape())?;
-        let lb = other.layout().broadcast_to(self.shape()).map_err(|_| Error::Broadcast {
-            op: K::NAME,
-            lhs: self.shape().to_vec(),
-            rhs: other.shape().to_vec(),
-        })?;
+        let lb = other
+            .layout()
+            .broadcast_to(self.shape())
+            .map_err(|_| Error::Broadcast {
+                op: K::NAME,
+                lhs: self.shape().to_vec(),
+                rhs: other.shape().to_vec(),
+            })?;
         if other.shares_storage_with(self) || !self.layout().is_dense() {
             let tmp = forward(self, other, k, Exec::default())?;
             copy_into(&tmp, self);

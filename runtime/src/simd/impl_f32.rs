@@ -6,6 +6,8 @@ use pulp::{bytemuck, Simd};
 use super::math::{self, Prim};
 use super::{ScalarMath, SimdElement};
 
+/// Transcendentals without an accurate `f32` libm routine are evaluated in `f64` and rounded
+/// once (within 0.5 ulp plus a double-rounding tie in rare cases).
 impl ScalarMath for f32 {
     #[inline(always)]
     fn exp(x: Self) -> Self {
@@ -25,11 +27,11 @@ impl ScalarMath for f32 {
     }
     #[inline(always)]
     fn log1p(x: Self) -> Self {
-        libm::log1pf(x)
+        (x as f64).ln_1p() as f32
     }
     #[inline(always)]
     fn expm1(x: Self) -> Self {
-        libm::expm1f(x)
+        (x as f64).exp_m1() as f32
     }
     #[inline(always)]
     fn sqrt(x: Self) -> Self {
@@ -66,7 +68,7 @@ impl ScalarMath for f32 {
     }
     #[inline(always)]
     fn tanh(x: Self) -> Self {
-        libm::tanhf(x)
+        (x as f64).tanh() as f32
     }
     #[inline(always)]
     fn sigmoid(x: Self) -> Self {
@@ -94,7 +96,7 @@ impl ScalarMath for f32 {
     }
     #[inline(always)]
     fn erf(x: Self) -> Self {
-        libm::erff(x)
+        libm::erf(x as f64) as f32
     }
     #[inline(always)]
     fn floor(x: Self) -> Self {
@@ -123,6 +125,13 @@ impl Prim for f32 {
     const EXP_RANGE: (f64, f64) = (-104.0, 89.0);
     const EXP_POLY: &'static [f64] = math::EXP_POLY_F32;
     const LN_POLY: &'static [f64] = math::LN_POLY_F32;
+    const POW_LOG_POLY: &'static [f64] = &[
+        0.4,
+        0.2857142857142857,
+        0.2222222222222222,
+        0.18181818181818182,
+        0.15384615384615385,
+    ];
     const LN2_HI: f64 = 0.693_147_182_464_599_6; // 0x3f317218
     const LN2_LO: f64 = -1.904_654_323_148_236e-9;
     const LN2_HI_TRUNC: f64 = 6.931_381_225_585_938e-1; // 0x3f317180: low bits zero
@@ -130,6 +139,7 @@ impl Prim for f32 {
     const EXPM1_BIG: f64 = 17.5;
     const TANH_SAT: f64 = 9.1;
     const TINY: f64 = 1.0 / 67_108_864.0; // 2^-26
+    const TRIG: math::TrigCoeffs = math::TRIG_F32;
     const MIN_POSITIVE: f64 = f32::MIN_POSITIVE as f64;
     const TRIG_MAX: f64 = 65_536.0;
 

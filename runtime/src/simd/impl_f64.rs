@@ -66,7 +66,7 @@ impl ScalarMath for f64 {
     }
     #[inline(always)]
     fn tanh(x: Self) -> Self {
-        libm::tanh(x)
+        f64::tanh(x)
     }
     #[inline(always)]
     fn sigmoid(x: Self) -> Self {
@@ -121,13 +121,27 @@ impl Prim for f64 {
     const EXP_RANGE: (f64, f64) = (-746.0, 710.0);
     const EXP_POLY: &'static [f64] = math::EXP_POLY_F64;
     const LN_POLY: &'static [f64] = math::LN_POLY_F64;
+    const POW_LOG_POLY: &'static [f64] = &[
+        0.4,
+        0.2857142857142857,
+        0.2222222222222222,
+        0.18181818181818182,
+        0.15384615384615385,
+        0.13333333333333333,
+        0.11764705882352941,
+        0.10526315789473684,
+        0.09523809523809523,
+        0.08695652173913043,
+        0.08,
+    ];
     const LN2_HI: f64 = core::f64::consts::LN_2;
-    const LN2_LO: f64 = 2.319_046_813_846_299_6e-17;
-    const LN2_HI_TRUNC: f64 = 6.931_471_803_691_238e-1; // 0x3fe62e42_fee00000
-    const LN2_LO_TRUNC: f64 = 1.908_214_929_270_587_7e-10; // 0x3dea39ef_35793c76
+    const LN2_LO: f64 = 2.3190468138462996e-17;
+    const LN2_HI_TRUNC: f64 = 0.6931471803691238; // 0x3fe62e42_fee00000
+    const LN2_LO_TRUNC: f64 = 1.9082149292705877e-10; // 0x3dea39ef_35793c76
     const EXPM1_BIG: f64 = 38.0;
     const TANH_SAT: f64 = 19.5;
     const TINY: f64 = 1.0 / 18_014_398_509_481_984.0; // 2^-54
+    const TRIG: math::TrigCoeffs = math::TRIG_F64;
     const MIN_POSITIVE: f64 = f64::MIN_POSITIVE;
     const TRIG_MAX: f64 = 1_048_576.0;
 
@@ -183,7 +197,10 @@ impl Prim for f64 {
         };
         // 2^52 + field·2^32, exactly; remove 2^52 and the bias·2^32, then scale by 2^-32.
         let f: S::f64s = bytemuck::cast(s.or_u64s(field, s.splat_u64s(0x4330_0000_0000_0000)));
-        let e32 = s.sub_f64s(f, s.splat_f64s(4_503_599_627_370_496.0 + 1023.0 * 4_294_967_296.0));
+        let e32 = s.sub_f64s(
+            f,
+            s.splat_f64s(4_503_599_627_370_496.0 + 1023.0 * 4_294_967_296.0),
+        );
         s.mul_f64s(e32, s.splat_f64s(1.0 / 4_294_967_296.0))
     }
     #[inline(always)]

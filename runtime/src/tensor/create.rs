@@ -144,8 +144,8 @@ impl<E: Element> Tensor<E> {
             )));
         }
         let len = ((e - s) / st).ceil();
-        // `usize::MAX as f64` rounds up to 2^64, so compare strictly below it.
-        if !(len < usize::MAX as f64) {
+        // `usize::MAX as f64` rounds up to 2^64, so a length equal to it does not fit either.
+        if len.is_nan() || len >= usize::MAX as f64 {
             return Err(invalid(format!(
                 "start {s}, end {e}, step {st} give too many elements ({len})"
             )));

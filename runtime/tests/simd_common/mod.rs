@@ -140,12 +140,17 @@ impl<E: SimdElement> WithSimd for Apply<'_, E> {
 /// `out[i] = f(x[i], y[i])` on backend `b` (`y` ignored by unary functions).
 pub fn run<E: SimdElement>(b: Backend, f: Func, x: &[E], y: &[E]) -> Vec<E> {
     let mut out = vec![E::ZERO; x.len()];
-    let op = Apply { f, x, y, out: &mut out };
+    let op = Apply {
+        f,
+        x,
+        y,
+        out: &mut out,
+    };
     match b {
         Backend::Dispatch => pulp::Arch::new().dispatch(op),
-        Backend::V3 => pulp::x86::V3::try_new().expect("AVX2").vectorize(op),
-        Backend::V4 => pulp::x86::V4::try_new().expect("AVX-512").vectorize(op),
-        Backend::Scalar => pulp::Scalar::new().vectorize(op),
+        Backend::V3 => Simd::vectorize(pulp::x86::V3::try_new().expect("AVX2"), op),
+        Backend::V4 => Simd::vectorize(pulp::x86::V4::try_new().expect("AVX-512"), op),
+        Backend::Scalar => Simd::vectorize(pulp::Scalar::new(), op),
     }
     out
 }
@@ -241,7 +246,9 @@ pub fn reference(f: Func, x: f64, y: f64) -> f64 {
                 x.min(y)
             }
         }
-        Func::Powi(n) => x.powi(n),
+        // powi(x, 0) = 1 for every x, signaling NaNs included (glibc's pow gives NaN there).
+        Func::Powi(0) => 1.0,
+        Func::Powi(n) => x.powf(n as f64),
     }
 }
 
@@ -249,7 +256,11 @@ pub fn reference(f: Func, x: f64, y: f64) -> f64 {
 /// zero counts as one step).
 pub fn ulp32(a: f32, b: f32) -> u64 {
     if a.is_nan() || b.is_nan() {
-        return if a.is_nan() && b.is_nan() { 0 } else { u64::MAX };
+        return if a.is_nan() && b.is_nan() {
+            0
+        } else {
+            u64::MAX
+        };
     }
     let key = |v: f32| {
         let i = v.to_bits() as i32;
@@ -265,7 +276,11 @@ pub fn ulp32(a: f32, b: f32) -> u64 {
 /// As [`ulp32`] for f64.
 pub fn ulp64(a: f64, b: f64) -> u64 {
     if a.is_nan() || b.is_nan() {
-        return if a.is_nan() && b.is_nan() { 0 } else { u64::MAX };
+        return if a.is_nan() && b.is_nan() {
+            0
+        } else {
+            u64::MAX
+        };
     }
     let key = |v: f64| {
         let i = v.to_bits() as i64;

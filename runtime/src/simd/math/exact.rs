@@ -60,7 +60,12 @@ pub(crate) fn floor<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
     let (_, r, m) = round_abs::<S, E>(s, x);
     let rn = copysign::<S, E>(s, r, x);
     let one = c::<S, E>(s, 1.0);
-    let f = E::select(s, <E as SimdElement>::gt(s, rn, x), <E as SimdElement>::sub(s, rn, one), rn);
+    let f = E::select(
+        s,
+        <E as SimdElement>::gt(s, rn, x),
+        <E as SimdElement>::sub(s, rn, one),
+        rn,
+    );
     E::select(s, m, copysign::<S, E>(s, f, x), x)
 }
 
@@ -70,7 +75,12 @@ pub(crate) fn ceil<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
     let (_, r, m) = round_abs::<S, E>(s, x);
     let rn = copysign::<S, E>(s, r, x);
     let one = c::<S, E>(s, 1.0);
-    let f = E::select(s, <E as SimdElement>::lt(s, rn, x), <E as SimdElement>::add(s, rn, one), rn);
+    let f = E::select(
+        s,
+        <E as SimdElement>::lt(s, rn, x),
+        <E as SimdElement>::add(s, rn, one),
+        rn,
+    );
     E::select(s, m, copysign::<S, E>(s, f, x), x)
 }
 
@@ -79,7 +89,12 @@ pub(crate) fn ceil<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
 pub(crate) fn round<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
     let (a, r, m) = round_abs::<S, E>(s, x);
     let one = c::<S, E>(s, 1.0);
-    let fl = E::select(s, <E as SimdElement>::gt(s, r, a), <E as SimdElement>::sub(s, r, one), r);
+    let fl = E::select(
+        s,
+        <E as SimdElement>::gt(s, r, a),
+        <E as SimdElement>::sub(s, r, one),
+        r,
+    );
     let up = <E as SimdElement>::ge(s, <E as SimdElement>::sub(s, a, fl), c::<S, E>(s, 0.5));
     let res = E::select(s, up, <E as SimdElement>::add(s, fl, one), fl);
     E::select(s, m, copysign::<S, E>(s, res, x), x)

@@ -1,0 +1,595 @@
+//! Convolution and pooling benchmarks on the bench-card shapes (performance.md): the SIMD
+//! kernels against the naive nested loop and against im2col + gemm, 1 thread unless the name
+//! says `t2`. Throughput is reported in FLOP/s (criterion's "elem/s") for convolutions,
+//! `2·B·O·C·KH·KW·OH·OW` per call, and input elements per second for pools.
+
+use std::time::Duration;
+
+use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
+use simdgrad::conv::{self, naive, ConvParams, ConvShape, StridedRef};
+use simdgrad::linalg::{matmul_into, MatMut, MatRef};
+use simdgrad::parallel::{self, Parallelism};
+use simdgrad::pool::{self, PoolShape};
+
+fn data(n: usize, seed: u32) -> Vec<f32> {
+    (0..n)
+        .map(|i| {
+            ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8) as f32 / 16_777_216.0
+                - 0.5
+        })
+        .collect()
+}
+
+fn v4(d: &[f32], shape: [usize; 4]) -> StridedRef<'_, f32, 4> {
+    StridedRef::contiguous(d, shape)
+}
+
+fn threads(n: usize) {
+    parallel::set(Parallelism {
+        threads: n,
+        ..parallel::get()
+    });
+}
+
+/// `col[(c,p,q)][(y,x)]` for batch `b`.
+fn im2col(s: &ConvShape, x: &[f32], b: usize, col: &mut [f32]) {
+    let [ph, pw] = s.params;
+    let (h, w, n) = (s.in_h, s.in_w, s.out_h * s.out_w);
+    let mut row = 0;
+    for c in 0..s.in_channels {
+        let plane = &x[(b * s.in_channels + c) * h * w..][..h * w];
+        for p in 0..s.kernel_h {
+            for q in 0..s.kernel_w {
+                let dst = &mut col[row * n..(row + 1) * n];
+                for y in 0..s.out_h {
+                    let iy = (y * ph.stride + p * ph.dilation)
+                        .checked_sub(ph.padding_before)
+                        .filter(|&v| v < h);
+                    for xo in 0..s.out_w {
+                        let ix = (xo * pw.stride + q * pw.dilation)
+                            .checked_sub(pw.padding_before)
+                            .filter(|&v| v < w);
+                        dst[y * s.out_w + xo] = match (iy, ix) {
+                            (Some(iy), Some(ix)) => plane[iy * w + ix],
+                            _ => 0.0,
+                        };
+                    }
+                }
+                row += 1;
+            }
+        }
+    }
+}
+
+fn mat(d: &[f32], rows: usize, cols: usize) -> MatRef<'_, f32> {
+    MatRef {
+        data: d,
+        offset: 0,
+        rows,
+        cols,
+        row_stride: cols,
+        col_stride: 1,
+    }
+}
+
+fn mat_t(d: &[f32], rows: usize, cols: usize) -> MatRef<'_, f32> {
+    // The transpose of a row-major (cols × rows) matrix.
+    MatRef {
+        data: d,
+        offset: 0,
+        rows,
+        cols,
+        row_stride: 1,
+        col_stride: rows,
+    }
+}
+
+fn im2col_forward(s: &ConvShape, x: &[f32], w: &[f32], col: &mut [f32], out: &mut [f32]) {
+    let (k, n, o) = (
+        s.in_channels * s.kernel_h * s.kernel_w,
+        s.out_h * s.out_w,
+        s.out_channels,
+    );
+    for b in 0..s.batch {
+        im2col(s, x, b, col);
+        let dst = MatMut {
+            data: &mut out[b * o * n..(b + 1) * o * n],
+            offset: 0,
+            rows: o,
+            cols: n,
+            row_stride: n,
+            col_stride: 1,
+        };
+        matmul_into(dst, mat(w, o, k), mat(col, k, n), false, 1).unwrap();
+    }
+}
+
+fn im2col_backward_input(s: &ConvShape, g: &[f32], w: &[f32], col: &mut [f32], gx: &mut [f32]) {
+    let (k, n, o) = (
+        s.in_channels * s.kernel_h * s.kernel_w,
+        s.out_h * s.out_w,
+        s.out_channels,
+    );
+    let [ph, pw] = s.params;
+    let (h, wd) = (s.in_h, s.in_w);
+    gx.fill(0.0);
+    for b in 0..s.batch {
+        let dst = MatMut {
+            data: &mut col[..],
+            offset: 0,
+            rows: k,
+            cols: n,
+            row_stride: n,
+            col_stride: 1,
+        };
+        matmul_into(
+            dst,
+            mat_t(w, k, o),
+            mat(&g[b * o * n..(b + 1) * o * n], o, n),
+            false,
+            1,
+        )
+        .unwrap();
+        // col2im: scatter-add every column entry back to the input position it came from.
+        let mut row = 0;
+        for c in 0..s.in_channels {
+            let plane = &mut gx[(b * s.in_channels + c) * h * wd..][..h * wd];
+            for p in 0..s.kernel_h {
+                for q in 0..s.kernel_w {
+                    let src = &col[row * n..(row + 1) * n];
+                    for y in 0..s.out_h {
+                        let Some(iy) = (y * ph.stride + p * ph.dilation)
+                            .checked_sub(ph.padding_before)
+                            .filter(|&v| v < h)
+                        else {
+                            continue;
+                        };
+                        for xo in 0..s.out_w {
+                            if let Some(ix) = (xo * pw.stride + q * pw.dilation)
+                                .checked_sub(pw.padding_before)
+                                .filter(|&v| v < wd)
+                            {
+                                plane[iy * wd + ix] += src[y * s.out_w + xo];
+                            }
+                        }
+                    }
+                    row += 1;
+                }
+            }
+        }
+    }
+}
+
+fn im2col_backward_weight(s: &ConvShape, x: &[f32], g: &[f32], col: &mut [f32], gw: &mut [f32]) {
+    let (k, n, o) = (
+        s.in_channels * s.kernel_h * s.kernel_w,
+        s.out_h * s.out_w,
+        s.out_channels,
+    );
+    for b in 0..s.batch {
+        im2col(s, x, b, col);
+        let dst = MatMut {
+            data: &mut gw[..],
+            offset: 0,
+            rows: o,
+            cols: k,
+            row_stride: k,
+            col_stride: 1,
+        };
+        matmul_into(
+            dst,
+            mat(&g[b * o * n..(b + 1) * o * n], o, n),
+            mat_t(col, n, k),
+            b > 0,
+            1,
+        )
+        .unwrap();
+    }
+}
+
+struct Case {
+    name: &'static str,
+    s: ConvShape,
+    x: Vec<f32>,
+    w: Vec<f32>,
+    g: Vec<f32>,
+}
+
+fn case(name: &'static str, s: ConvShape) -> Case {
+    let x = data(s.input_shape().iter().product(), 1);
+    let w = data(s.weight_shape().iter().product(), 2);
+    let g = data(s.output_shape().iter().product(), 3);
+    Case { name, s, x, w, g }
+}
+
+fn cases() -> Vec<Case> {
+    let p = |v| [ConvParams::padded(v); 2];
+    vec![
+        case(
+            "conv2d_A",
+            ConvShape::conv2d([8, 64, 56, 56], [64, 64, 3, 3], p(1)).unwrap(),
+        ),
+        case(
+            "conv2d_B",
+            ConvShape::conv2d([64, 1, 28, 28], [6, 1, 5, 5], p(2)).unwrap(),
+        ),
+        case(
+            "conv2d_C",
+            ConvShape::conv2d([64, 6, 14, 14], [16, 6, 5, 5], p(2)).unwrap(),
+        ),
+        case(
+            "conv1d",
+            ConvShape::conv1d([32, 64, 256], [64, 64, 5], ConvParams::padded(2)).unwrap(),
+        ),
+    ]
+}
+
+fn forward(c: &mut Criterion) {
+    let mut group = c.benchmark_group("conv_forward");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    for k in cases() {
+        let s = k.s;
+        group.throughput(Throughput::Elements(2 * s.macs()));
+        let (x, w) = (v4(&k.x, s.input_shape()), v4(&k.w, s.weight_shape()));
+        let mut out = vec![0.0f32; k.g.len()];
+        for t in [1, 2] {
+            if t == 2 && k.name != "conv2d_A" {
+                continue;
+            }
+            threads(t);
+            group.bench_function(BenchmarkId::new(k.name, format!("simd_t{t}")), |b| {
+                b.iter(|| conv::conv2d_forward(&s, x, w, None, black_box(&mut out)).unwrap())
+            });
+        }
+        threads(1);
+        group.bench_function(BenchmarkId::new(k.name, "generic"), |b| {
+            use simdgrad::conv::ConvKernel;
+            b.iter(|| conv::Dynamic::forward(&s, x, w, None, black_box(&mut out)).unwrap())
+        });
+        let mut col = vec![0.0f32; s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w];
+        group.bench_function(BenchmarkId::new(k.name, "im2col_gemm"), |b| {
+            b.iter(|| im2col_forward(&s, &k.x, &k.w, &mut col, black_box(&mut out)))
+        });
+        if k.name != "conv2d_A" {
+            group.bench_function(BenchmarkId::new(k.name, "naive"), |b| {
+                b.iter(|| naive::forward(&s, x, w, None, black_box(&mut out)).unwrap())
+            });
+        }
+    }
+    group.finish();
+}
+
+fn backward(c: &mut Criterion) {
+    let mut group = c.benchmark_group("conv_backward");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    threads(1);
+    let k = cases().swap_remove(0);
+    let s = k.s;
+    group.throughput(Throughput::Elements(2 * s.macs()));
+    let (x, w, g) = (
+        v4(&k.x, s.input_shape()),
+        v4(&k.w, s.weight_shape()),
+        v4(&k.g, s.output_shape()),
+    );
+    let mut gx = vec![0.0f32; k.x.len()];
+    let mut gw = vec![0.0f32; k.w.len()];
+    let mut col = vec![0.0f32; s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w];
+    group.bench_function("conv2d_A_bwd_input/simd", |b| {
+        b.iter(|| conv::conv2d_backward_input(&s, g, w, black_box(&mut gx)).unwrap())
+    });
+    group.bench_function("conv2d_A_bwd_input/im2col_gemm", |b| {
+        b.iter(|| im2col_backward_input(&s, &k.g, &k.w, &mut col, black_box(&mut gx)))
+    });
+    group.bench_function("conv2d_A_bwd_weight/simd", |b| {
+        b.iter(|| conv::conv2d_backward_weight(&s, x, g, black_box(&mut gw)).unwrap())
+    });
+    group.bench_function("conv2d_A_bwd_weight/im2col_gemm", |b| {
+        b.iter(|| im2col_backward_weight(&s, &k.x, &k.g, &mut col, black_box(&mut gw)))
+    });
+    group.finish();
+}
+
+/// The plain nested loop a pool would be without a kernel: every window read element by element.
+fn naive_maxpool(x: &[f32], [b, c, h, w]: [usize; 4], out: &mut [f32]) {
+    let (oh, ow) = (h / 2, w / 2);
+    for plane in 0..b * c {
+        for y in 0..oh {
+            for xo in 0..ow {
+                let mut m = f32::NEG_INFINITY;
+                for p in 0..2 {
+                    for q in 0..2 {
+                        m = m.max(x[plane * h * w + (2 * y + p) * w + 2 * xo + q]);
+                    }
+                }
+                out[(plane * oh + y) * ow + xo] = m;
+            }
+        }
+    }
+}
+
+fn pools(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pool");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    let shape = [8, 64, 56, 56];
+    let s = PoolShape::new(shape, [2, 2], [2, 2], [[0, 0]; 2]).unwrap();
+    let x = data(shape.iter().product(), 4);
+    let g = data(s.output_shape().iter().product(), 5);
+    let mut out = vec![0.0f32; g.len()];
+    let mut gx = vec![0.0f32; x.len()];
+    group.throughput(Throughput::Elements(x.len() as u64));
+    for t in [1, 2] {
+        threads(t);
+        group.bench_function(format!("maxpool2d/simd_t{t}"), |b| {
+            b.iter(|| pool::maxpool2d_forward(&s, v4(&x, shape), black_box(&mut out)).unwrap())
+        });
+        group.bench_function(format!("avgpool2d/simd_t{t}"), |b| {
+            b.iter(|| pool::avgpool2d_forward(&s, v4(&x, shape), black_box(&mut out)).unwrap())
+        });
+        group.bench_function(format!("maxpool2d_bwd/simd_t{t}"), |b| {
+            b.iter(|| {
+                pool::maxpool2d_backward(
+                    &s,
+                    v4(&x, shape),
+                    v4(&g, s.output_shape()),
+                    black_box(&mut gx),
+                )
+                .unwrap()
+            })
+        });
+        group.bench_function(format!("avgpool2d_bwd/simd_t{t}"), |b| {
+            b.iter(|| {
+                pool::avgpool2d_backward(&s, v4(&g, s.output_shape()), black_box(&mut gx)).unwrap()
+            })
+        });
+    }
+    threads(1);
+    group.bench_function("maxpool2d/naive", |b| {
+        b.iter(|| naive_maxpool(&x, shape, black_box(&mut out)))
+    });
+    group.finish();
+}
+
+/// Time on CPU of the calling thread, in ns (`/proc/thread-self/schedstat`): on a shared,
+/// oversubscribed machine this measures the kernel's own cost, which wall time does not.
+fn cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// Runs `f` until `budget` of wall time has passed (at least `min_calls` calls, after one
+/// warm-up call); returns the median wall ms per call and the mean on-CPU ms per call.
+fn measure(budget: Duration, min_calls: usize, mut f: impl FnMut()) -> (f64, Option<f64>) {
+    f();
+    let start = std::time::Instant::now();
+    let cpu0 = cpu_ns();
+    let mut walls = vec![];
+    while walls.len() < min_calls || start.elapsed() < budget {
+        let t = std::time::Instant::now();
+        f();
+        walls.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let cpu = cpu0
+        .zip(cpu_ns())
+        .map(|(a, b)| (b - a) as f64 / 1e6 / walls.len() as f64);
+    walls.sort_by(f64::total_cmp);
+    (walls[walls.len() / 2], cpu)
+}
+
+/// One line per measurement: wall median, GFLOP/s from the wall median and from on-CPU time,
+/// and the speed-ups over im2col + gemm and over the naive loop (on-CPU time, same run).
+fn card() {
+    let budget = Duration::from_millis(1500);
+    println!("CARD op variant threads wall_median_ms wall_GFLOPs cpu_ms cpu_GFLOPs");
+    let line =
+        |op: &str, variant: &str, t: usize, flops: f64, (wall, cpu): (f64, Option<f64>)| {
+            let c = cpu.unwrap_or(f64::NAN);
+            println!(
+                "CARD {op} {variant} {t} {wall:.3} {:.1} {c:.3} {:.1}",
+                flops / wall / 1e6,
+                flops / c / 1e6
+            );
+            c
+        };
+    for k in cases() {
+        let s = k.s;
+        let flops = 2.0 * s.macs() as f64;
+        let (x, w, g) = (
+            v4(&k.x, s.input_shape()),
+            v4(&k.w, s.weight_shape()),
+            v4(&k.g, s.output_shape()),
+        );
+        let mut out = vec![0.0f32; k.g.len()];
+        let mut col = vec![0.0f32; s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w];
+        threads(1);
+        let simd = line(
+            k.name,
+            "simd",
+            1,
+            flops,
+            measure(budget, 5, || {
+                conv::conv2d_forward(&s, x, w, None, &mut out).unwrap()
+            }),
+        );
+        line(
+            k.name,
+            "generic",
+            1,
+            flops,
+            measure(budget, 5, || {
+                use simdgrad::conv::ConvKernel;
+                conv::Dynamic::forward(&s, x, w, None, &mut out).unwrap()
+            }),
+        );
+        let gemm = line(
+            k.name,
+            "im2col_gemm",
+            1,
+            flops,
+            measure(budget, 5, || {
+                im2col_forward(&s, &k.x, &k.w, &mut col, &mut out)
+            }),
+        );
+        let naive_t = line(
+            k.name,
+            "naive",
+            1,
+            flops,
+            measure(Duration::ZERO, 1, || {
+                naive::forward(&s, x, w, None, &mut out).unwrap()
+            }),
+        );
+        println!(
+            "RATIO {} simd_vs_im2col {:.2} simd_vs_naive {:.1}",
+            k.name,
+            gemm / simd,
+            naive_t / simd
+        );
+        if k.name == "conv2d_A" {
+            threads(2);
+            let (wall, _) = measure(budget, 5, || {
+                conv::conv2d_forward(&s, x, w, None, &mut out).unwrap()
+            });
+            let (wall1, _) = {
+                threads(1);
+                measure(budget, 5, || {
+                    conv::conv2d_forward(&s, x, w, None, &mut out).unwrap()
+                })
+            };
+            println!(
+                "CARD conv2d_A simd 2 {wall:.3} {:.1} - -",
+                flops / wall / 1e6
+            );
+            println!("RATIO conv2d_A t2_vs_t1_wall {:.2}", wall1 / wall);
+            threads(1);
+            let mut gx = vec![0.0f32; k.x.len()];
+            let mut gw = vec![0.0f32; k.w.len()];
+            let a = line(
+                "conv2d_A_bwd_input",
+                "simd",
+                1,
+                flops,
+                measure(budget, 5, || {
+                    conv::conv2d_backward_input(&s, g, w, &mut gx).unwrap()
+                }),
+            );
+            let b = line(
+                "conv2d_A_bwd_input",
+                "im2col_gemm",
+                1,
+                flops,
+                measure(budget, 5, || {
+                    im2col_backward_input(&s, &k.g, &k.w, &mut col, &mut gx)
+                }),
+            );
+            let c = line(
+                "conv2d_A_bwd_input",
+                "naive",
+                1,
+                flops,
+                measure(Duration::ZERO, 1, || {
+                    naive::backward_input(&s, g, w, &mut gx).unwrap()
+                }),
+            );
+            println!(
+                "RATIO conv2d_A_bwd_input simd_vs_im2col {:.2} simd_vs_naive {:.1}",
+                b / a,
+                c / a
+            );
+            let a = line(
+                "conv2d_A_bwd_weight",
+                "simd",
+                1,
+                flops,
+                measure(budget, 5, || {
+                    conv::conv2d_backward_weight(&s, x, g, &mut gw).unwrap()
+                }),
+            );
+            let b = line(
+                "conv2d_A_bwd_weight",
+                "im2col_gemm",
+                1,
+                flops,
+                measure(budget, 5, || {
+                    im2col_backward_weight(&s, &k.x, &k.g, &mut col, &mut gw)
+                }),
+            );
+            let c = line(
+                "conv2d_A_bwd_weight",
+                "naive",
+                1,
+                flops,
+                measure(Duration::ZERO, 1, || {
+                    naive::backward_weight(&s, x, g, &mut gw).unwrap()
+                }),
+            );
+            println!(
+                "RATIO conv2d_A_bwd_weight simd_vs_im2col {:.2} simd_vs_naive {:.1}",
+                b / a,
+                c / a
+            );
+        }
+    }
+    let shape = [8, 64, 56, 56];
+    let s = PoolShape::new(shape, [2, 2], [2, 2], [[0, 0]; 2]).unwrap();
+    let x = data(shape.iter().product(), 4);
+    let g = data(s.output_shape().iter().product(), 5);
+    let mut out = vec![0.0f32; g.len()];
+    let mut gx = vec![0.0f32; x.len()];
+    threads(1);
+    let pool_line = |op: &str, (wall, cpu): (f64, Option<f64>)| {
+        println!(
+            "CARD {op} 8x64x56x56_k2s2 1 {wall:.3} - {:.3} -",
+            cpu.unwrap_or(f64::NAN)
+        );
+    };
+    pool_line(
+        "maxpool2d",
+        measure(budget, 20, || {
+            pool::maxpool2d_forward(&s, v4(&x, shape), &mut out).unwrap()
+        }),
+    );
+    pool_line(
+        "avgpool2d",
+        measure(budget, 20, || {
+            pool::avgpool2d_forward(&s, v4(&x, shape), &mut out).unwrap()
+        }),
+    );
+    pool_line(
+        "maxpool2d_bwd",
+        measure(budget, 20, || {
+            pool::maxpool2d_backward(&s, v4(&x, shape), v4(&g, s.output_shape()), &mut gx).unwrap()
+        }),
+    );
+    pool_line(
+        "avgpool2d_bwd",
+        measure(budget, 20, || {
+            pool::avgpool2d_backward(&s, v4(&g, s.output_shape()), &mut gx).unwrap()
+        }),
+    );
+    pool_line(
+        "maxpool2d_naive",
+        measure(budget, 20, || naive_maxpool(&x, shape, &mut out)),
+    );
+}
+
+criterion_group!(benches, forward, backward, pools);
+
+fn main() {
+    // `cargo bench --bench conv -- card` prints only the card.
+    if std::env::args().any(|a| a == "card") {
+        card();
+        return;
+    }
+    card();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

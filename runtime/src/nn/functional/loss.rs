@@ -1,0 +1,127 @@
+//! Losses: negative log-likelihood, cross-entropy from logits (fused with log-softmax) and
+//! binary cross-entropy with logits (a DSL op, so its gradient is derived by the macro).
+
+use crate::autograd;
+use crate::simd::SimdElement;
+use crate::{Error, Result, Tensor};
+
+use super::softmax::{forward_raw, Kind};
+
+fn check_targets(op: &'static str, scores: &[usize], targets: &[usize]) -> Result<(usize, usize)> {
+    if scores.len() != 2 {
+        return Err(Error::InvalidArgument {
+            op,
+            message: format!("expects (batch, classes) scores, got shape {scores:?}"),
+        });
+    }
+    let (b, c) = (scores[0], scores[1]);
+    if targets.len() != b {
+        return Err(Error::LengthMismatch {
+            op,
+            what: "targets",
+            expected: b,
+            got: targets.len(),
+        });
+    }
+    if let Some((i, &t)) = targets.iter().enumerate().find(|(_, &t)| t >= c) {
+        return Err(Error::InvalidArgument {
+            op,
+            message: format!(
+                "target {t} at position {i} is out of range for {c} classes (scores {scores:?})"
+            ),
+        });
+    }
+    Ok((b, c))
+}
+
+fn one_hot<E: SimdElement>(b: usize, c: usize, targets: &[usize]) -> Result<Tensor<E>> {
+    let mut v = vec![E::ZERO; b * c];
+    for (i, &t) in targets.iter().enumerate() {
+        v[i * c + t] = E::ONE;
+    }
+    Tensor::from_vec(v, &[b, c])
+}
+
+/// Mean negative log-likelihood of `targets` under log-probabilities `log_probs` of shape
+/// `(batch, classes)` — pair it with `log_softmax(1)` as MiniTorch's MNIST network does.
+///
+/// # Errors
+/// Shape errors naming the shapes; a target out of range.
+pub fn nll_loss<E: SimdElement>(log_probs: &Tensor<E>, targets: &[usize]) -> Result<Tensor<E>> {
+    let (b, c) = check_targets("nll_loss", log_probs.shape(), targets)?;
+    let picked = log_probs.mul(&one_hot(b, c, targets)?)?.sum_all()?;
+    picked.mul_scalar(E::from_f64(-1.0 / b.max(1) as f64))
+}
+
+/// Cross-entropy of `targets` given raw `logits` `(batch, classes)`, fused with log-softmax:
+/// forward `mean_i(−log_softmax(logits)[i, t_i])`, backward `(softmax − onehot) / batch` in one
+/// pass, without materialising the log-softmax graph.
+///
+/// ```
+/// use simdgrad::{nn::functional::cross_entropy, Tensor};
+/// let logits = Tensor::<f64>::from_vec(vec![2.0, 0.0, 0.0, 2.0], &[2, 2]).unwrap();
+/// let loss = cross_entropy(&logits, &[0, 1]).unwrap().item().unwrap();
+/// assert!((loss - (1.0 + (-2.0f64).exp()).ln()).abs() < 1e-12);
+/// ```
+///
+/// # Errors
+/// Shape errors naming the shapes; a target out of range.
+pub fn cross_entropy<E: SimdElement>(logits: &Tensor<E>, targets: &[usize]) -> Result<Tensor<E>> {
+    let (b, c) = check_targets("cross_entropy", logits.shape(), targets)?;
+    let logp = forward_raw(logits, 1, Kind::LogSoftmax)?.contiguous();
+    let lp = logp.to_vec();
+    let mut total = 0.0f64;
+    for (i, &t) in targets.iter().enumerate() {
+        total -= lp[i * c + t].to_f64();
+    }
+    let loss = Tensor::scalar(E::from_f64(total / b.max(1) as f64));
+    let targets = targets.to_vec();
+    Ok(autograd::record(
+        "cross_entropy",
+        loss,
+        &[logits],
+        move |g| {
+            let scale = g.item()?.to_f64() / b.max(1) as f64;
+            let mut grad: Vec<E> = lp
+                .iter()
+                .map(|&v| <E as crate::simd::ScalarMath>::exp(v))
+                .collect();
+            for (i, &t) in targets.iter().enumerate() {
+                grad[i * c + t] -= E::ONE;
+            }
+            let s = E::from_f64(scale);
+            grad.iter_mut().for_each(|v| *v *= s);
+            Ok(vec![Some(Tensor::from_vec(grad, &[b, c])?)])
+        },
+    ))
+}
+
+/// `max(x, 0) − x·t + ln(1 + e^(−|x|))`, written per sign so the derivative is exact at 0
+/// (`sigmoid(x) − t`); the macro derives it.
+#[simdgrad_macros::zip]
+pub(crate) fn bce_logits(x: f32, t: f32) -> f32 {
+    if x > 0.0 {
+        x - x * t + log1p(exp(-x))
+    } else {
+        log1p(exp(x)) - x * t
+    }
+}
+
+/// Mean binary cross-entropy between `sigmoid(logits)` and `targets` (same shape, values in
+/// [0, 1]), computed stably from the logits as PyTorch's `BCEWithLogitsLoss`.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] if the shapes differ.
+pub fn bce_with_logits<E: SimdElement>(
+    logits: &Tensor<E>,
+    targets: &Tensor<E>,
+) -> Result<Tensor<E>> {
+    if logits.shape() != targets.shape() {
+        return Err(Error::ShapeMismatch {
+            op: "bce_with_logits",
+            lhs: logits.shape().to_vec(),
+            rhs: targets.shape().to_vec(),
+        });
+    }
+    logits.zip(targets, BceLogits)?.mean_all()
+}

@@ -1,0 +1,381 @@
+//! Fused, numerically stable softmax and log-softmax over one dim, forward and backward, SIMD.
+//!
+//! Forward per row: one pass for the maximum `m`, one computing `e = exp(x − m)` (stored) and
+//! its sum, one rescaling — three passes beat the online two-pass form on 1024-wide rows
+//! (performance.md). A row containing `+inf` or NaN gives NaN (as PyTorch); `-inf` entries give
+//! exactly 0 (log-softmax: `-inf`); a row of all `-inf` gives NaN, as PyTorch does.
+
+use pulp::{Simd, WithSimd};
+
+use crate::kernel::arch;
+use crate::parallel;
+use crate::simd::SimdElement;
+use crate::{autograd, Result, Tensor};
+
+/// Which of the two functions a row kernel computes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    Softmax,
+    LogSoftmax,
+}
+
+/// Maximum of a row with NaN propagation (padding lanes hold -inf).
+#[inline(always)]
+fn row_max<S: Simd, E: SimdElement>(s: S, x: &[E]) -> E {
+    let (head, tail) = <E as SimdElement>::as_simd::<S>(x);
+    let ninf = <E as SimdElement>::splat(s, E::NEG_INFINITY);
+    let (mut a0, mut a1, mut a2, mut a3) = (ninf, ninf, ninf, ninf);
+    let mut chunks = head.chunks_exact(4);
+    for c in &mut chunks {
+        a0 = <E as SimdElement>::max(s, a0, c[0]);
+        a1 = <E as SimdElement>::max(s, a1, c[1]);
+        a2 = <E as SimdElement>::max(s, a2, c[2]);
+        a3 = <E as SimdElement>::max(s, a3, c[3]);
+    }
+    for &v in chunks.remainder() {
+        a0 = <E as SimdElement>::max(s, a0, v);
+    }
+    a1 = <E as SimdElement>::max(
+        s,
+        a1,
+        <E as SimdElement>::partial_load(s, tail, E::NEG_INFINITY),
+    );
+    <E as SimdElement>::reduce_max(
+        s,
+        <E as SimdElement>::max(
+            s,
+            <E as SimdElement>::max(s, a0, a1),
+            <E as SimdElement>::max(s, a2, a3),
+        ),
+    )
+}
+
+/// `out = exp(x - m)`, returns the sum of `out`.
+#[inline(always)]
+fn exp_shifted_sum<S: Simd, E: SimdElement>(s: S, x: &[E], m: E, out: &mut [E]) -> E {
+    let mv = <E as SimdElement>::splat(s, m);
+    let (xh, xt) = <E as SimdElement>::as_simd::<S>(x);
+    let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
+    let zero = <E as SimdElement>::splat(s, E::ZERO);
+    let (mut s0, mut s1) = (zero, zero);
+    let mut pairs = xh.chunks_exact(2).zip(oh.chunks_exact_mut(2));
+    for (xc, oc) in &mut pairs {
+        let e0 = <E as SimdElement>::exp(s, <E as SimdElement>::sub(s, xc[0], mv));
+        let e1 = <E as SimdElement>::exp(s, <E as SimdElement>::sub(s, xc[1], mv));
+        oc[0] = e0;
+        oc[1] = e1;
+        s0 = <E as SimdElement>::add(s, s0, e0);
+        s1 = <E as SimdElement>::add(s, s1, e1);
+    }
+    if xh.len() % 2 == 1 {
+        let i = xh.len() - 1;
+        let e = <E as SimdElement>::exp(s, <E as SimdElement>::sub(s, xh[i], mv));
+        oh[i] = e;
+        s0 = <E as SimdElement>::add(s, s0, e);
+    }
+    if !xt.is_empty() {
+        // Padding lanes load -inf so exp gives exactly 0 and the sum is unaffected.
+        let e = <E as SimdElement>::exp(
+            s,
+            <E as SimdElement>::sub(
+                s,
+                <E as SimdElement>::partial_load(s, xt, E::NEG_INFINITY),
+                mv,
+            ),
+        );
+        <E as SimdElement>::partial_store(s, ot, e);
+        s1 = <E as SimdElement>::add(s, s1, e);
+    }
+    <E as SimdElement>::reduce_sum(s, <E as SimdElement>::add(s, s0, s1))
+}
+
+/// `out[i] = a[i] * b + c` over a row.
+#[inline(always)]
+fn scale_shift<S: Simd, E: SimdElement>(s: S, a: &[E], b: E, c: E, out: &mut [E]) {
+    let (bv, cv) = (
+        <E as SimdElement>::splat(s, b),
+        <E as SimdElement>::splat(s, c),
+    );
+    let (ah, at) = <E as SimdElement>::as_simd::<S>(a);
+    let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
+    for (o, &v) in oh.iter_mut().zip(ah) {
+        *o = <E as SimdElement>::mul_add(s, v, bv, cv);
+    }
+    if !at.is_empty() {
+        let v = <E as SimdElement>::partial_load(s, at, E::ZERO);
+        <E as SimdElement>::partial_store(s, ot, <E as SimdElement>::mul_add(s, v, bv, cv));
+    }
+}
+
+/// Dot product of two rows.
+#[inline(always)]
+fn dot<S: Simd, E: SimdElement>(s: S, a: &[E], b: &[E]) -> E {
+    let (ah, at) = <E as SimdElement>::as_simd::<S>(a);
+    let (bh, bt) = <E as SimdElement>::as_simd::<S>(b);
+    let zero = <E as SimdElement>::splat(s, E::ZERO);
+    let (mut s0, mut s1) = (zero, zero);
+    let mut pairs = ah.chunks_exact(2).zip(bh.chunks_exact(2));
+    for (x, y) in &mut pairs {
+        s0 = <E as SimdElement>::mul_add(s, x[0], y[0], s0);
+        s1 = <E as SimdElement>::mul_add(s, x[1], y[1], s1);
+    }
+    if ah.len() % 2 == 1 {
+        let i = ah.len() - 1;
+        s0 = <E as SimdElement>::mul_add(s, ah[i], bh[i], s0);
+    }
+    if !at.is_empty() {
+        let x = <E as SimdElement>::partial_load(s, at, E::ZERO);
+        let y = <E as SimdElement>::partial_load(s, bt, E::ZERO);
+        s1 = <E as SimdElement>::mul_add(s, x, y, s1);
+    }
+    <E as SimdElement>::reduce_sum(s, <E as SimdElement>::add(s, s0, s1))
+}
+
+struct Forward<'a, E> {
+    x: &'a [E],
+    out: &'a mut [E],
+    cols: usize,
+    kind: Kind,
+}
+
+impl<E: SimdElement> WithSimd for Forward<'_, E> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        for (x, out) in self
+            .x
+            .chunks_exact(self.cols)
+            .zip(self.out.chunks_exact_mut(self.cols))
+        {
+            let m = row_max::<S, E>(s, x);
+            let sum = exp_shifted_sum::<S, E>(s, x, m, out);
+            match self.kind {
+                Kind::Softmax => {
+                    let inv = E::ONE / sum;
+                    let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
+                    let iv = <E as SimdElement>::splat(s, inv);
+                    for o in oh.iter_mut() {
+                        *o = <E as SimdElement>::mul(s, *o, iv);
+                    }
+                    if !ot.is_empty() {
+                        let v = <E as SimdElement>::partial_load(s, ot, E::ZERO);
+                        <E as SimdElement>::partial_store(s, ot, <E as SimdElement>::mul(s, v, iv));
+                    }
+                }
+                Kind::LogSoftmax => {
+                    // x − m − ln Σ, exact ln (no epsilon, unlike MiniTorch).
+                    let shift = -(m + <E as crate::simd::ScalarMath>::ln(sum));
+                    scale_shift::<S, E>(s, x, E::ONE, shift, out);
+                }
+            }
+        }
+    }
+}
+
+struct Backward<'a, E> {
+    y: &'a [E],
+    g: &'a [E],
+    out: &'a mut [E],
+    cols: usize,
+    kind: Kind,
+}
+
+impl<E: SimdElement> WithSimd for Backward<'_, E> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        let rows = self
+            .y
+            .chunks_exact(self.cols)
+            .zip(self.g.chunks_exact(self.cols));
+        for ((y, g), out) in rows.zip(self.out.chunks_exact_mut(self.cols)) {
+            let (yh, yt) = <E as SimdElement>::as_simd::<S>(y);
+            let (gh, gt) = <E as SimdElement>::as_simd::<S>(g);
+            let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
+            match self.kind {
+                // dx = y ⊙ (g − ⟨g, y⟩)
+                Kind::Softmax => {
+                    let d = <E as SimdElement>::splat(s, dot::<S, E>(s, y, g));
+                    for ((o, &yv), &gv) in oh.iter_mut().zip(yh).zip(gh) {
+                        *o = <E as SimdElement>::mul(s, yv, <E as SimdElement>::sub(s, gv, d));
+                    }
+                    if !yt.is_empty() {
+                        let yv = <E as SimdElement>::partial_load(s, yt, E::ZERO);
+                        let gv = <E as SimdElement>::partial_load(s, gt, E::ZERO);
+                        <E as SimdElement>::partial_store(
+                            s,
+                            ot,
+                            <E as SimdElement>::mul(s, yv, <E as SimdElement>::sub(s, gv, d)),
+                        );
+                    }
+                }
+                // dx = g − exp(y) · Σ g   (y is the log-softmax output)
+                Kind::LogSoftmax => {
+                    let mut total = E::ZERO;
+                    for &v in g {
+                        total += v;
+                    }
+                    let t = <E as SimdElement>::splat(s, total);
+                    for ((o, &yv), &gv) in oh.iter_mut().zip(yh).zip(gh) {
+                        *o = <E as SimdElement>::sub(
+                            s,
+                            gv,
+                            <E as SimdElement>::mul(s, <E as SimdElement>::exp(s, yv), t),
+                        );
+                    }
+                    if !yt.is_empty() {
+                        let yv = <E as SimdElement>::partial_load(s, yt, E::ZERO);
+                        let gv = <E as SimdElement>::partial_load(s, gt, E::ZERO);
+                        <E as SimdElement>::partial_store(
+                            s,
+                            ot,
+                            <E as SimdElement>::sub(
+                                s,
+                                gv,
+                                <E as SimdElement>::mul(s, <E as SimdElement>::exp(s, yv), t),
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs a row kernel over `rows` rows of `cols`, split into contiguous row ranges by the
+/// parallelism setting (each row is computed the same way whatever the split).
+fn for_rows<E: SimdElement>(
+    rows: usize,
+    cols: usize,
+    out: &mut [E],
+    f: impl Fn(core::ops::Range<usize>, &mut [E]) + Sync,
+) {
+    use rayon::prelude::*;
+    let tasks = parallel::tasks_for(rows * cols).min(rows.max(1));
+    if tasks <= 1 {
+        f(0..rows, out);
+        return;
+    }
+    let per = rows.div_ceil(tasks);
+    parallel::pool(tasks).install(|| {
+        out.par_chunks_mut(per * cols)
+            .enumerate()
+            .for_each(|(i, chunk)| f(i * per..i * per + chunk.len() / cols, chunk));
+    });
+}
+
+/// Moves `dim` last and makes the tensor contiguous: returns it with (rows, cols).
+fn rows_last<E: SimdElement>(x: &Tensor<E>, dim: usize) -> Result<(Tensor<E>, usize, usize)> {
+    let nd = x.ndim();
+    let mut order: Vec<usize> = (0..nd).filter(|&d| d != dim).collect();
+    order.push(dim);
+    let moved = x.permute(&order)?.contiguous();
+    let cols = x.shape()[dim];
+    let rows = if cols == 0 { 0 } else { x.numel() / cols };
+    Ok((moved, rows, cols))
+}
+
+/// Inverse of the permutation used by [`rows_last`].
+fn restore_order(nd: usize, dim: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..nd).filter(|&d| d != dim).collect();
+    order.push(dim);
+    let mut inv = vec![0; nd];
+    for (i, &o) in order.iter().enumerate() {
+        inv[o] = i;
+    }
+    inv
+}
+
+/// Computes the kind over `dim` of a tensor with no autograd recording.
+pub(crate) fn forward_raw<E: SimdElement>(
+    x: &Tensor<E>,
+    dim: usize,
+    kind: Kind,
+) -> Result<Tensor<E>> {
+    let (moved, rows, cols) = rows_last(x, dim)?;
+    let mut out = vec![E::ZERO; moved.numel()];
+    if rows > 0 {
+        let data = moved.storage().read();
+        let xs = &data[moved.offset()..moved.offset() + moved.numel()];
+        for_rows(rows, cols, &mut out, |r, o| {
+            arch().dispatch(Forward {
+                x: &xs[r.start * cols..r.end * cols],
+                out: o,
+                cols,
+                kind,
+            });
+        });
+    }
+    let moved_shape = moved.shape().to_vec();
+    Tensor::from_vec(out, &moved_shape)?.permute(&restore_order(x.ndim(), dim))
+}
+
+/// Backward of the kind given its forward output `y` and upstream `g`, over `dim`.
+pub(crate) fn backward_raw<E: SimdElement>(
+    y: &Tensor<E>,
+    g: &Tensor<E>,
+    dim: usize,
+    kind: Kind,
+) -> Result<Tensor<E>> {
+    let (ym, rows, cols) = rows_last(y, dim)?;
+    let (gm, _, _) = rows_last(g, dim)?;
+    let mut out = vec![E::ZERO; ym.numel()];
+    if rows > 0 {
+        let yd = ym.storage().read();
+        let gd = gm.storage().read();
+        let ys = &yd[ym.offset()..ym.offset() + ym.numel()];
+        let gs = &gd[gm.offset()..gm.offset() + gm.numel()];
+        for_rows(rows, cols, &mut out, |r, o| {
+            arch().dispatch(Backward {
+                y: &ys[r.start * cols..r.end * cols],
+                g: &gs[r.start * cols..r.end * cols],
+                out: o,
+                cols,
+                kind,
+            });
+        });
+    }
+    let shape = ym.shape().to_vec();
+    Tensor::from_vec(out, &shape)?.permute(&restore_order(y.ndim(), dim))
+}
+
+fn recorded<E: SimdElement>(x: &Tensor<E>, dim: isize, kind: Kind) -> Result<Tensor<E>> {
+    let name = match kind {
+        Kind::Softmax => "softmax",
+        Kind::LogSoftmax => "log_softmax",
+    };
+    let d = crate::shape::normalize_dim(name, dim, x.shape())?;
+    let y = forward_raw(x, d, kind)?;
+    let saved = y.detach();
+    Ok(autograd::record(name, y, &[x], move |g| {
+        Ok(vec![Some(backward_raw(&saved, g, d, kind)?)])
+    }))
+}
+
+impl<E: SimdElement> Tensor<E> {
+    /// Softmax over `dim` (negative dims count from the end): `exp(x − m) / Σ exp(x − m)` with
+    /// `m` the maximum over `dim`, fused and SIMD; differentiable.
+    ///
+    /// ```
+    /// use simdgrad::Tensor;
+    /// let x = Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0], &[1, 3]).unwrap();
+    /// let y = x.softmax(-1).unwrap().to_vec();
+    /// let z: f64 = [1.0f64, 2.0, 3.0].iter().map(|v| v.exp()).sum();
+    /// assert!((y[2] - 3.0f64.exp() / z).abs() < 1e-15);
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::DimOutOfRange`] for a bad dim.
+    pub fn softmax(&self, dim: isize) -> Result<Tensor<E>> {
+        recorded(self, dim, Kind::Softmax)
+    }
+
+    /// Log-softmax over `dim`: `x − m − ln Σ exp(x − m)` (exact ln), fused and SIMD;
+    /// differentiable.
+    ///
+    /// # Errors
+    /// [`crate::Error::DimOutOfRange`] for a bad dim.
+    pub fn log_softmax(&self, dim: isize) -> Result<Tensor<E>> {
+        recorded(self, dim, Kind::LogSoftmax)
+    }
+}

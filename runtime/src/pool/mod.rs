@@ -1,0 +1,353 @@
+//! 2-D average and max pooling on strided slices: any window, stride (≠ window allowed) and
+//! per-side padding, forward and input gradient; plus the `tile` ("tensor origami") reference.
+//!
+//! ```
+//! use simdgrad::conv::StridedRef;
+//! use simdgrad::pool::{self, PoolShape};
+//!
+//! let x: Vec<f32> = (1..=16).map(|v| v as f32).collect(); // the 4×4 grid 1..16
+//! let s = PoolShape::new([1, 1, 4, 4], [2, 2], [2, 2], [[0, 0]; 2]).unwrap();
+//! let mut out = [0.0f32; 4];
+//! pool::maxpool2d_forward(&s, StridedRef::contiguous(&x, [1, 1, 4, 4]), &mut out).unwrap();
+//! assert_eq!(out, [6.0, 8.0, 14.0, 16.0]);
+//! pool::avgpool2d_forward(&s, StridedRef::contiguous(&x, [1, 1, 4, 4]), &mut out).unwrap();
+//! assert_eq!(out, [3.5, 5.5, 11.5, 13.5]);
+//! ```
+//!
+//! Conventions: output `(y, x)` covers input rows `y·sh − ph_before .. + kh` and columns
+//! likewise. Padding never wins a max (it is −∞) and counts as zeros in an average, whose
+//! divisor is always `kh·kw` (PyTorch's default `count_include_pad`). Each padding must be
+//! smaller than the window, so every window holds at least one input element. Max propagates
+//! NaN, and its gradient goes to the *first* maximum of each window in row-major order (the
+//! first NaN if there is one), so `sum(maxpool)` has a gradient summing to the number of windows.
+
+mod origami;
+#[cfg(test)]
+mod tests;
+
+pub use origami::{avgpool2d, maxpool2d, tile};
+
+use std::sync::Mutex;
+
+use crate::conv::StridedRef;
+use crate::parallel;
+use crate::{Element, Error, Result};
+
+/// The validated extents of a 2-D pooling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PoolShape {
+    /// Input `(B, C, H, W)`.
+    pub input: [usize; 4],
+    /// Window `(kh, kw)`.
+    pub window: [usize; 2],
+    /// Stride `(sh, sw)`.
+    pub stride: [usize; 2],
+    /// Padding `[[top, bottom], [left, right]]`.
+    pub padding: [[usize; 2]; 2],
+    /// Output `(OH, OW)`.
+    pub out: [usize; 2],
+}
+
+impl PoolShape {
+    /// Validates a pooling of `input` `(B, C, H, W)`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the shapes if a window or stride is zero, a padding is
+    /// not smaller than the window, or the window is larger than the padded input.
+    pub fn new(
+        input: [usize; 4],
+        window: [usize; 2],
+        stride: [usize; 2],
+        padding: [[usize; 2]; 2],
+    ) -> Result<Self> {
+        let bad = |message: String| Error::InvalidArgument {
+            op: "pool2d",
+            message,
+        };
+        let mut out = [0; 2];
+        for a in 0..2 {
+            let (len, k, s, [pb, pa]) = (input[2 + a], window[a], stride[a], padding[a]);
+            let what = format!(
+                "input {input:?}, window {window:?}, stride {stride:?}, padding {padding:?}"
+            );
+            if k == 0 || s == 0 {
+                return Err(bad(format!(
+                    "window and stride must be at least 1 ({what})"
+                )));
+            }
+            if pb >= k || pa >= k {
+                return Err(bad(format!(
+                    "padding must be smaller than the window ({what})"
+                )));
+            }
+            let padded = len + pb + pa;
+            if k > padded {
+                return Err(bad(format!(
+                    "window {k} is larger than the padded input {padded} ({what})"
+                )));
+            }
+            out[a] = (padded - k) / s + 1;
+        }
+        Ok(Self {
+            input,
+            window,
+            stride,
+            padding,
+            out,
+        })
+    }
+
+    /// `(B, C, OH, OW)`.
+    pub fn output_shape(&self) -> [usize; 4] {
+        [self.input[0], self.input[1], self.out[0], self.out[1]]
+    }
+
+    /// Input range (clipped to the input) covered by output `o` along axis `a`.
+    #[inline(always)]
+    fn span(&self, a: usize, o: usize) -> (usize, usize) {
+        let start = o * self.stride[a];
+        let lo = start.saturating_sub(self.padding[a][0]);
+        let hi = (start + self.window[a])
+            .saturating_sub(self.padding[a][0])
+            .min(self.input[2 + a]);
+        (lo, hi)
+    }
+
+    fn check(
+        &self,
+        op: &'static str,
+        what: &str,
+        v: &StridedRef<'_, impl Copy, 4>,
+        shape: [usize; 4],
+    ) -> Result<()> {
+        if v.shape != shape {
+            return Err(Error::InvalidArgument {
+                op,
+                message: format!(
+                    "{what} has shape {:?}, expected {shape:?} ({self:?})",
+                    v.shape
+                ),
+            });
+        }
+        v.check(op, what)
+    }
+
+    fn check_len(
+        op: &'static str,
+        what: &'static str,
+        len: usize,
+        shape: [usize; 4],
+    ) -> Result<()> {
+        let expected = shape.iter().product();
+        if len == expected {
+            Ok(())
+        } else {
+            Err(Error::LengthMismatch {
+                op,
+                what,
+                expected,
+                got: len,
+            })
+        }
+    }
+}
+
+/// Runs `f(plane, dst)` for every `(b, c)` plane, `dst` being that plane's `per_plane` elements of
+/// `out`, split over threads by the parallelism setting.
+fn for_planes<E: Send>(
+    out: &mut [E],
+    planes: usize,
+    per_plane: usize,
+    work: usize,
+    f: impl Fn(usize, &mut [E]) + Sync,
+) {
+    let tasks = parallel::tasks_for(work).min(planes).max(1);
+    if per_plane == 0 {
+        return;
+    }
+    let mut chunks = Vec::with_capacity(tasks);
+    let mut rest = out;
+    for t in 0..tasks {
+        let n = ((t + 1) * planes / tasks - t * planes / tasks) * per_plane;
+        let (head, tail) = rest.split_at_mut(n);
+        chunks.push(Mutex::new(head));
+        rest = tail;
+    }
+    parallel::run_tasks(tasks, |t| {
+        let mut chunk = chunks[t].lock().unwrap_or_else(|e| e.into_inner());
+        let first = t * planes / tasks;
+        for (i, dst) in chunk.chunks_exact_mut(per_plane).enumerate() {
+            f(first + i, dst);
+        }
+    });
+}
+
+/// NaN-propagating maximum that keeps `a` on ties (so the first maximum wins).
+#[inline(always)]
+fn max_first<E: Element>(a: E, b: E) -> E {
+    if b > a || (b.is_nan() && !a.is_nan()) {
+        b
+    } else {
+        a
+    }
+}
+
+/// Max pooling forward; `out` is contiguous `s.output_shape()`.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] if `x`'s shape differs from `s.input` or it does not fit its
+/// slice; [`Error::LengthMismatch`] for a wrong output length.
+pub fn maxpool2d_forward<E: Element>(
+    s: &PoolShape,
+    x: StridedRef<'_, E, 4>,
+    out: &mut [E],
+) -> Result<()> {
+    const OP: &str = "maxpool2d forward";
+    s.check(OP, "input", &x, s.input)?;
+    PoolShape::check_len(OP, "output", out.len(), s.output_shape())?;
+    window_forward(s, x, out, E::NEG_INFINITY, max_first, |m| m)
+}
+
+/// Average pooling forward (divisor `kh·kw`); `out` is contiguous `s.output_shape()`.
+///
+/// # Errors
+/// As [`maxpool2d_forward`].
+pub fn avgpool2d_forward<E: Element>(
+    s: &PoolShape,
+    x: StridedRef<'_, E, 4>,
+    out: &mut [E],
+) -> Result<()> {
+    const OP: &str = "avgpool2d forward";
+    s.check(OP, "input", &x, s.input)?;
+    PoolShape::check_len(OP, "output", out.len(), s.output_shape())?;
+    let scale = E::ONE / E::from_usize(s.window[0] * s.window[1]);
+    window_forward(s, x, out, E::ZERO, |a, b| a + b, move |v| v * scale)
+}
+
+/// Shared forward: rows of the window are combined into a row accumulator (contiguous, so the
+/// compiler vectorises it), then each output reads its columns from that row.
+fn window_forward<E: Element>(
+    s: &PoolShape,
+    x: StridedRef<'_, E, 4>,
+    out: &mut [E],
+    identity: E,
+    combine: impl Fn(E, E) -> E + Sync + Copy,
+    finish: impl Fn(E) -> E + Sync,
+) -> Result<()> {
+    let [b, c, h, w] = s.input;
+    let [oh, ow] = s.out;
+    let (kw, sw, pw) = (s.window[1], s.stride[1], s.padding[1][0]);
+    // Row accumulator over padded columns: column j of the window row is input column j − pw.
+    let padded_w = (ow - 1) * sw + kw;
+    for_planes(out, b * c, oh * ow, b * c * h * w, |plane, dst| {
+        let (bi, ci) = (plane / c, plane % c);
+        let mut row = vec![identity; padded_w];
+        for (y, orow) in dst.chunks_exact_mut(ow).enumerate() {
+            row.fill(identity);
+            let (r0, r1) = s.span(0, y);
+            for r in r0..r1 {
+                let from = x.position([bi, ci, r, 0]);
+                let hi = (w + pw).min(padded_w);
+                let dst = &mut row[pw..hi];
+                if x.strides[3] == 1 {
+                    for (a, &v) in dst.iter_mut().zip(&x.data[from..from + (hi - pw)]) {
+                        *a = combine(*a, v);
+                    }
+                } else {
+                    for (j, a) in dst.iter_mut().enumerate() {
+                        *a = combine(*a, x.data[from + j * x.strides[3]]);
+                    }
+                }
+            }
+            if sw == 2 && kw == 2 {
+                for (o, pair) in orow.iter_mut().zip(row.chunks_exact(2)) {
+                    *o = finish(combine(pair[0], pair[1]));
+                }
+            } else {
+                for (xo, o) in orow.iter_mut().enumerate() {
+                    let win = &row[xo * sw..xo * sw + kw];
+                    *o = finish(win.iter().fold(identity, |a, &v| combine(a, v)));
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Max pooling input gradient: each window's gradient goes to the first maximum of its window
+/// (recomputed from `x`); overlapping windows add. `grad_input` is contiguous `s.input`.
+///
+/// # Errors
+/// As [`maxpool2d_forward`], for `x` and `grad_out` (shape `s.output_shape()`).
+pub fn maxpool2d_backward<E: Element>(
+    s: &PoolShape,
+    x: StridedRef<'_, E, 4>,
+    grad_out: StridedRef<'_, E, 4>,
+    grad_input: &mut [E],
+) -> Result<()> {
+    const OP: &str = "maxpool2d backward";
+    s.check(OP, "input", &x, s.input)?;
+    s.check(OP, "grad_output", &grad_out, s.output_shape())?;
+    PoolShape::check_len(OP, "grad_input", grad_input.len(), s.input)?;
+    let [b, c, h, w] = s.input;
+    let [oh, ow] = s.out;
+    for_planes(grad_input, b * c, h * w, b * c * h * w, |plane, dst| {
+        let (bi, ci) = (plane / c, plane % c);
+        dst.fill(E::ZERO);
+        for y in 0..oh {
+            let (r0, r1) = s.span(0, y);
+            for xo in 0..ow {
+                let (c0, c1) = s.span(1, xo);
+                let mut best = (E::NEG_INFINITY, usize::MAX);
+                for r in r0..r1 {
+                    let from = x.position([bi, ci, r, 0]);
+                    for j in c0..c1 {
+                        let v = x.data[from + j * x.strides[3]];
+                        if best.1 == usize::MAX || v > best.0 || (v.is_nan() && !best.0.is_nan()) {
+                            best = (v, r * w + j);
+                        }
+                    }
+                }
+                if best.1 != usize::MAX {
+                    dst[best.1] += grad_out.data[grad_out.position([bi, ci, y, xo])];
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Average pooling input gradient: every input element of a window receives `g / (kh·kw)`;
+/// overlapping windows add. `grad_input` is contiguous `s.input`.
+///
+/// # Errors
+/// As [`maxpool2d_forward`], for `grad_out` (shape `s.output_shape()`).
+pub fn avgpool2d_backward<E: Element>(
+    s: &PoolShape,
+    grad_out: StridedRef<'_, E, 4>,
+    grad_input: &mut [E],
+) -> Result<()> {
+    const OP: &str = "avgpool2d backward";
+    s.check(OP, "grad_output", &grad_out, s.output_shape())?;
+    PoolShape::check_len(OP, "grad_input", grad_input.len(), s.input)?;
+    let [b, c, h, w] = s.input;
+    let [oh, ow] = s.out;
+    let scale = E::ONE / E::from_usize(s.window[0] * s.window[1]);
+    for_planes(grad_input, b * c, h * w, b * c * h * w, |plane, dst| {
+        let (bi, ci) = (plane / c, plane % c);
+        dst.fill(E::ZERO);
+        for y in 0..oh {
+            let (r0, r1) = s.span(0, y);
+            for xo in 0..ow {
+                let (c0, c1) = s.span(1, xo);
+                let g = grad_out.data[grad_out.position([bi, ci, y, xo])] * scale;
+                for r in r0..r1 {
+                    for v in &mut dst[r * w + c0..r * w + c1] {
+                        *v += g;
+                    }
+                }
+            }
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,6 @@
+#[simdgrad::map]
+fn op(x: f32) -> f32 {
+    tahn(x) * 2.0
+}
+
+fn main() {}
