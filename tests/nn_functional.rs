@@ -138,7 +138,7 @@ fn argmax_is_a_one_hot_mask_at_the_first_maximum() {
     );
     assert_eq!(
         x.argmax(0).unwrap().to_vec(),
-        vec![0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+        vec![0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
     );
     assert_eq!(x.argmax_indices(1).unwrap(), vec![1, 1]);
     assert!(x.argmax(2).is_err());
