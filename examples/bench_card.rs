@@ -13,9 +13,11 @@
 
 use std::fmt::Write as _;
 
+use simdgrad::kernel::{MapKernel, ReduceKernel, ZipKernel};
 use simdgrad_workspace::cases::{input, Impl, MapOp, ReduceOp, ZipOp};
 use simdgrad_workspace::limits::{self, Limits, Stream};
 use simdgrad_workspace::measure::{self, Clock, Plan, Timing};
+use simdgrad_workspace::ops;
 
 const SIZES: [usize; 2] = [1 << 20, 1 << 24];
 const ROWS: usize = 1024;
@@ -350,9 +352,45 @@ fn main() {
         o.clock.name()
     );
     print!("{}", summary(&rows, o.markdown));
+    println!("\ngenerated kernels (forward; derived derivative):");
+    let maps = [
+        (ops::BenchRelu::FORMULA, ops::BenchRelu::DERIVATIVE),
+        (ops::BenchExp::FORMULA, ops::BenchExp::DERIVATIVE),
+        (ops::BenchSigmoid::FORMULA, ops::BenchSigmoid::DERIVATIVE),
+        (ops::BenchTanh::FORMULA, ops::BenchTanh::DERIVATIVE),
+        (ops::BenchGelu::FORMULA, ops::BenchGelu::DERIVATIVE),
+    ];
+    for (op, (f, d)) in MapOp::ALL.iter().zip(maps) {
+        println!("  {}: {f}; d/dx = {d}", op.name());
+    }
+    for (name, f, da, db) in [
+        (
+            "add",
+            ops::BenchAdd::FORMULA,
+            ops::BenchAdd::DERIVATIVE_A,
+            ops::BenchAdd::DERIVATIVE_B,
+        ),
+        (
+            "mul",
+            ops::BenchMul::FORMULA,
+            ops::BenchMul::DERIVATIVE_A,
+            ops::BenchMul::DERIVATIVE_B,
+        ),
+    ] {
+        println!("  {name}: {f}; d/da = {da}; d/db = {db}");
+    }
+    for (name, f, p) in [
+        ("sum", ops::BenchSum::FORMULA, ops::BenchSum::PATTERN),
+        ("max", ops::BenchMax::FORMULA, ops::BenchMax::PATTERN),
+    ] {
+        println!("  {name}: {f}; pattern {p:?}");
+    }
     let checks = targets(&rows);
     let met = checks.iter().filter(|c| c.2).count();
     println!("\ntargets: {met} of {} met", checks.len());
+    if o.markdown {
+        println!("| target | measured | status |\n|---|---|---|");
+    }
     for (what, figure, ok) in &checks {
         if o.markdown {
             println!(

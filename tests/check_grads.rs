@@ -130,7 +130,7 @@ fn inputs_are_not_modified_and_keep_their_layout_inside_f() {
         assert_eq!(xs[0].strides(), &[1, 4], "f sees the permuted layout");
         xs[0].matmul(&Tensor::ones(&[3, 2])?)
     };
-    check_grads(f, &[x.clone()], GradCheckOptions::default()).unwrap();
+    check_grads(f, std::slice::from_ref(&x), GradCheckOptions::default()).unwrap();
     assert_eq!(x.to_vec(), before);
     assert!(!x.requires_grad());
 }

@@ -118,6 +118,7 @@ fn broadcast_partner(shape: &[usize], r: &mut StdRng) -> Vec<usize> {
 
 fn check_zips<E: SimdElement>(seed: u64) {
     let mut r = rng(seed);
+    #[allow(clippy::type_complexity)]
     let cases: Vec<(&str, ZipOp<E>, fn(f64, f64) -> f64, f64)> = vec![
         ("add", Tensor::add, |a, b| a + b, 0.0),
         ("sub", Tensor::sub, |a, b| a - b, 0.0),

@@ -194,7 +194,7 @@ fn sum_to_shape_sums_over_the_broadcast_dims() {
         let mut want = vec![0.0; src.numel()];
         let n = g.numel();
         let strides = view.strides().to_vec();
-        let mut index = vec![0usize; 4];
+        let mut index = [0usize; 4];
         for (i, &v) in gv.iter().enumerate().take(n) {
             let mut rest = i;
             for d in (0..4).rev() {

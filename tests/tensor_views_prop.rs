@@ -121,7 +121,7 @@ fn random_shape_with_numel(numel: usize, seed: u64) -> Vec<usize> {
     }
     let mut rest = numel;
     for _ in 0..4 {
-        let divisors: Vec<usize> = (1..=rest).filter(|d| rest % d == 0).collect();
+        let divisors: Vec<usize> = (1..=rest).filter(|&d| rest.is_multiple_of(d)).collect();
         let d = divisors[rng.below(divisors.len())];
         shape.push(d);
         rest /= d;

@@ -207,8 +207,9 @@ where
             let mismatch = |location: Location, analytic: f64, numeric: f64| {
                 let scale = analytic.abs().max(numeric.abs());
                 let diff = (analytic - numeric).abs();
-                // `!(a <= b)` also rejects NaN.
-                if !(diff <= options.atol + options.rtol * scale) {
+                // Written so that a NaN on either side fails the check.
+                let within = diff <= options.atol + options.rtol * scale;
+                if !within {
                     return Some(GradCheckFailure::Mismatch {
                         argument: arg,
                         shape: x.shape().to_vec(),
@@ -277,12 +278,12 @@ where
     Ok(y.to_vec())
 }
 
+/// An in-place change applied to a fresh copy (one perturbed element, a moved input).
+type Edit<'a> = &'a dyn Fn(&Tensor<f64>) -> Result<()>;
+
 /// A copy of `x` in fresh storage, with `x`'s strides when its elements do not overlap (so
 /// `f` sees the same layout), else contiguous; then `edit` is applied to it.
-fn fresh_copy(
-    x: &Tensor<f64>,
-    edit: Option<&dyn Fn(&Tensor<f64>) -> Result<()>>,
-) -> Result<Tensor<f64>> {
+fn fresh_copy(x: &Tensor<f64>, edit: Option<Edit<'_>>) -> Result<Tensor<f64>> {
     let t = if is_non_overlapping(x.layout()) {
         let data = x.storage().read().clone();
         Tensor::from_parts(Arc::new(Storage::new(data)), x.layout().clone())

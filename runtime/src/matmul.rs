@@ -238,8 +238,8 @@ fn product<E: Element>(
         )
     };
     if batch_tasks <= 1 {
-        for i in 0..nbatch {
-            one(dst, dst_offsets[i], i, gemm_threads)?;
+        for (i, &dst_offset) in dst_offsets.iter().enumerate() {
+            one(dst, dst_offset, i, gemm_threads)?;
         }
     } else {
         // No reduction, so matrix i is dst[i·mat ..][..mat]: each task takes a run of whole

@@ -21,9 +21,10 @@
 //!
 //! Every kernel takes the input and weight as [`StridedRef`] views (any strides, so permuted
 //! tensors need no copy) and writes a contiguous output. The fast kernels are specialised at
-//! compile time for the kernel extents of [`Fixed`] (1×1, 3×3, 5×5 and 1-D widths 3, 4, 5);
-//! [`Dynamic`] handles any extent; the `conv2d_*`/`conv1d_*` functions pick one. [`naive`] holds
-//! the nested-loop reference.
+//! compile time for the kernel extents of [`Fixed`] (any `KH × KW`; 1×1, 3×3, 5×5 and 1-D
+//! widths 3, 4, 5 are tested); [`Dynamic`] handles any extent; the `conv2d_*`/`conv1d_*`
+//! functions pick the faster one as measured (currently `Fixed` for 1×1 and 3×3, the generic
+//! kernel otherwise). [`naive`] holds the nested-loop reference.
 
 mod engine;
 pub mod naive;
@@ -280,16 +281,15 @@ impl ConvKernel for Dynamic {
     }
 }
 
-/// Runs `$call` with the kernel specialised for the shape's extents, or [`Dynamic`].
+/// Runs `$call` with the kernel specialised for the shape's extents where that is measured to
+/// be faster, else [`Dynamic`].
 macro_rules! dispatch {
     ($s:expr, $method:ident ( $($arg:expr),* )) => {
         match ($s.kernel_h, $s.kernel_w) {
             (1, 1) => Fixed::<1, 1>::$method($($arg),*),
             (3, 3) => Fixed::<3, 3>::$method($($arg),*),
-            (5, 5) => Fixed::<5, 5>::$method($($arg),*),
-            (1, 3) => Fixed::<1, 3>::$method($($arg),*),
-            (1, 4) => Fixed::<1, 4>::$method($($arg),*),
-            (1, 5) => Fixed::<1, 5>::$method($($arg),*),
+            // 5×5 and the 1-D widths run faster through the generic table walk than fully
+            // unrolled (BENCHMARKS.md: conv2d_B/C and conv1d), so they use it.
             _ => Dynamic::$method($($arg),*),
         }
     };

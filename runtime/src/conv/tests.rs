@@ -493,3 +493,65 @@ fn empty_batch_and_zero_channels_are_fine() {
     .unwrap();
     assert!(out[..16].iter().all(|&v| v == 1.0) && out[32..].iter().all(|&v| v == 3.0));
 }
+
+fn check_fixed<K: ConvKernel>(s: &ConvShape, rng: &mut StdRng) {
+    let fill = |n: usize, rng: &mut StdRng| {
+        (0..n)
+            .map(|_| rng.gen_range(-1.0..1.0))
+            .collect::<Vec<f64>>()
+    };
+    let x = fill(s.input_shape().iter().product(), rng);
+    let w = fill(s.weight_shape().iter().product(), rng);
+    let g = fill(s.output_shape().iter().product(), rng);
+    let (xv, wv, gv) = (
+        c4(&x, s.input_shape()),
+        c4(&w, s.weight_shape()),
+        c4(&g, s.output_shape()),
+    );
+    let mut want = vec![0.0; g.len()];
+    naive::forward(s, xv, wv, None, &mut want).unwrap();
+    let mut got = vec![f64::NAN; g.len()];
+    K::forward(s, xv, wv, None, &mut got).unwrap();
+    assert_close(&got, &want, 1e-12, &format!("fixed forward {s}"));
+    let mut want = vec![0.0; x.len()];
+    naive::backward_input(s, gv, wv, &mut want).unwrap();
+    let mut got = vec![f64::NAN; x.len()];
+    K::backward_input(s, gv, wv, &mut got).unwrap();
+    assert_close(&got, &want, 1e-12, &format!("fixed backward_input {s}"));
+    let mut want = vec![0.0; w.len()];
+    naive::backward_weight(s, xv, gv, &mut want).unwrap();
+    let mut got = vec![f64::NAN; w.len()];
+    K::backward_weight(s, xv, gv, &mut got).unwrap();
+    assert_close(&got, &want, 1e-12, &format!("fixed backward_weight {s}"));
+}
+
+#[test]
+fn every_specialised_kernel_matches_naive_with_strides_padding_and_dilation() {
+    let mut rng = StdRng::seed_from_u64(13);
+    let p = ConvParams {
+        stride: 2,
+        padding_before: 1,
+        padding_after: 2,
+        dilation: 2,
+    };
+    for params in [
+        [ConvParams::padded(2); 2],
+        [p; 2],
+        [ConvParams::anchored_start(5); 2],
+    ] {
+        let s = ConvShape::conv2d([2, 3, 11, 12], [7, 3, 5, 5], params).unwrap();
+        check_fixed::<Fixed<5, 5>>(&s, &mut rng);
+        let s = ConvShape::conv2d([2, 3, 11, 12], [9, 3, 3, 3], params).unwrap();
+        check_fixed::<Fixed<3, 3>>(&s, &mut rng);
+        let s = ConvShape::conv2d([2, 3, 11, 12], [5, 3, 1, 1], params).unwrap();
+        check_fixed::<Fixed<1, 1>>(&s, &mut rng);
+        for k in [3, 4, 5] {
+            let s = ConvShape::conv1d([2, 4, 23], [6, 4, k], params[1]).unwrap();
+            match k {
+                3 => check_fixed::<Fixed<1, 3>>(&s, &mut rng),
+                4 => check_fixed::<Fixed<1, 4>>(&s, &mut rng),
+                _ => check_fixed::<Fixed<1, 5>>(&s, &mut rng),
+            }
+        }
+    }
+}

@@ -19,14 +19,26 @@
 //! ```
 
 mod activation;
+pub mod checkpoint;
+mod conv;
+pub mod data;
+mod dropout;
+mod flatten;
 pub mod functional;
 pub mod init;
 mod linear;
 mod module;
 pub mod optim;
+mod pool;
 mod sequential;
+mod softmax_layers;
 
 pub use activation::{ReLU, Sigmoid, Tanh, GELU};
+pub use conv::{Conv1d, Conv2d};
+pub use dropout::Dropout;
+pub use flatten::{Flatten, View};
 pub use linear::Linear;
 pub use module::Module;
+pub use pool::{AvgPool2d, MaxPool2d};
 pub use sequential::Sequential;
+pub use softmax_layers::{LogSoftmax, Softmax};

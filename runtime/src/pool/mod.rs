@@ -30,6 +30,7 @@ pub use origami::{avgpool2d, maxpool2d, tile};
 use std::sync::Mutex;
 
 use crate::conv::StridedRef;
+use crate::kernel::arch;
 use crate::parallel;
 use crate::{Element, Error, Result};
 
@@ -182,14 +183,33 @@ fn for_planes<E: Send>(
     });
 }
 
-/// NaN-propagating maximum that keeps `a` on ties (so the first maximum wins).
+/// NaN-propagating maximum that keeps `a` on ties (so the first maximum wins); written with
+/// selects only, so loops over it vectorise.
 #[inline(always)]
 fn max_first<E: Element>(a: E, b: E) -> E {
-    if b > a || (b.is_nan() && !a.is_nan()) {
+    let m = if b > a { b } else { a };
+    if b.is_nan() {
         b
     } else {
-        a
+        m
     }
+}
+
+/// `true` if `v` replaces `best` as the first maximum of a window scanned in order.
+#[inline(always)]
+fn beats<E: Element>(v: E, best: E) -> bool {
+    v > best || (v.is_nan() && !best.is_nan())
+}
+
+/// `true` when the windows are exactly the 2×2 blocks of the input (stride 2, no padding), the
+/// case the bench card times; its backward writes every gradient element once.
+fn is_2x2_tiling(s: &PoolShape, x_col_stride: usize) -> bool {
+    s.window == [2, 2]
+        && s.stride == [2, 2]
+        && s.padding == [[0, 0]; 2]
+        && s.input[2] % 2 == 0
+        && s.input[3] % 2 == 0
+        && x_col_stride == 1
 }
 
 /// Max pooling forward; `out` is contiguous `s.output_shape()`.
@@ -236,10 +256,50 @@ fn window_forward<E: Element>(
 ) -> Result<()> {
     let [b, c, h, w] = s.input;
     let [oh, ow] = s.out;
-    let (kw, sw, pw) = (s.window[1], s.stride[1], s.padding[1][0]);
-    // Row accumulator over padded columns: column j of the window row is input column j − pw.
-    let padded_w = (ow - 1) * sw + kw;
+    if is_2x2_tiling(s, x.strides[3]) {
+        // The bench-card case: one pass, two input rows per output row, no row buffer.
+        for_planes(out, b * c, oh * ow, b * c * h * w, |plane, dst| {
+            arch().dispatch(|| {
+                let (bi, ci) = (plane / c, plane % c);
+                for (y, orow) in dst.chunks_exact_mut(ow).enumerate() {
+                    let f0 = x.position([bi, ci, 2 * y, 0]);
+                    let f1 = x.position([bi, ci, 2 * y + 1, 0]);
+                    let (x0, x1) = (&x.data[f0..f0 + w], &x.data[f1..f1 + w]);
+                    for ((o, a), b) in orow
+                        .iter_mut()
+                        .zip(x0.chunks_exact(2))
+                        .zip(x1.chunks_exact(2))
+                    {
+                        let v =
+                            combine(combine(combine(combine(identity, a[0]), a[1]), b[0]), b[1]);
+                        *o = finish(v);
+                    }
+                }
+            })
+        });
+        return Ok(());
+    }
     for_planes(out, b * c, oh * ow, b * c * h * w, |plane, dst| {
+        arch().dispatch(|| forward_plane(s, &x, plane, dst, identity, combine, &finish))
+    });
+    Ok(())
+}
+
+#[inline(always)]
+fn forward_plane<E: Element>(
+    s: &PoolShape,
+    x: &StridedRef<'_, E, 4>,
+    plane: usize,
+    dst: &mut [E],
+    identity: E,
+    combine: impl Fn(E, E) -> E + Copy,
+    finish: &impl Fn(E) -> E,
+) {
+    let [_, c, _, w] = s.input;
+    let ow = s.out[1];
+    let (kw, sw, pw) = (s.window[1], s.stride[1], s.padding[1][0]);
+    let padded_w = (ow - 1) * sw + kw;
+    {
         let (bi, ci) = (plane / c, plane % c);
         let mut row = vec![identity; padded_w];
         for (y, orow) in dst.chunks_exact_mut(ow).enumerate() {
@@ -270,8 +330,7 @@ fn window_forward<E: Element>(
                 }
             }
         }
-    });
-    Ok(())
+    }
 }
 
 /// Max pooling input gradient: each window's gradient goes to the first maximum of its window
@@ -291,6 +350,12 @@ pub fn maxpool2d_backward<E: Element>(
     PoolShape::check_len(OP, "grad_input", grad_input.len(), s.input)?;
     let [b, c, h, w] = s.input;
     let [oh, ow] = s.out;
+    if is_2x2_tiling(s, x.strides[3]) {
+        for_planes(grad_input, b * c, h * w, b * c * h * w, |plane, dst| {
+            arch().dispatch(|| maxpool_backward_2x2(s, &x, &grad_out, plane, dst))
+        });
+        return Ok(());
+    }
     for_planes(grad_input, b * c, h * w, b * c * h * w, |plane, dst| {
         let (bi, ci) = (plane / c, plane % c);
         dst.fill(E::ZERO);
@@ -303,7 +368,7 @@ pub fn maxpool2d_backward<E: Element>(
                     let from = x.position([bi, ci, r, 0]);
                     for j in c0..c1 {
                         let v = x.data[from + j * x.strides[3]];
-                        if best.1 == usize::MAX || v > best.0 || (v.is_nan() && !best.0.is_nan()) {
+                        if best.1 == usize::MAX || beats(v, best.0) {
                             best = (v, r * w + j);
                         }
                     }
@@ -315,6 +380,51 @@ pub fn maxpool2d_backward<E: Element>(
         }
     });
     Ok(())
+}
+
+/// The 2×2 / stride-2 max-pool backward: each gradient element is written once, the first
+/// maximum of its block chosen with selects.
+#[inline(always)]
+fn maxpool_backward_2x2<E: Element>(
+    s: &PoolShape,
+    x: &StridedRef<'_, E, 4>,
+    g: &StridedRef<'_, E, 4>,
+    plane: usize,
+    dst: &mut [E],
+) {
+    let [_, c, _, w] = s.input;
+    let ow = s.out[1];
+    let (bi, ci) = (plane / c, plane % c);
+    for (y, rows) in dst.chunks_exact_mut(2 * w).enumerate() {
+        let (d0, d1) = rows.split_at_mut(w);
+        let f0 = x.position([bi, ci, 2 * y, 0]);
+        let f1 = x.position([bi, ci, 2 * y + 1, 0]);
+        let (x0, x1) = (&x.data[f0..f0 + w], &x.data[f1..f1 + w]);
+        let gf = g.position([bi, ci, y, 0]);
+        let gs = g.strides[3];
+        for xo in 0..ow {
+            let gv = g.data[gf + xo * gs];
+            let (a, b2, c2, d) = (x0[2 * xo], x0[2 * xo + 1], x1[2 * xo], x1[2 * xo + 1]);
+            let mut best = a;
+            let mut at = 0u8;
+            if beats(b2, best) {
+                best = b2;
+                at = 1;
+            }
+            if beats(c2, best) {
+                best = c2;
+                at = 2;
+            }
+            if beats(d, best) {
+                at = 3;
+            }
+            let pick = |k: u8| if at == k { gv } else { E::ZERO };
+            d0[2 * xo] = pick(0);
+            d0[2 * xo + 1] = pick(1);
+            d1[2 * xo] = pick(2);
+            d1[2 * xo + 1] = pick(3);
+        }
+    }
 }
 
 /// Average pooling input gradient: every input element of a window receives `g / (kh·kw)`;
@@ -333,6 +443,27 @@ pub fn avgpool2d_backward<E: Element>(
     let [b, c, h, w] = s.input;
     let [oh, ow] = s.out;
     let scale = E::ONE / E::from_usize(s.window[0] * s.window[1]);
+    if is_2x2_tiling(s, 1) {
+        for_planes(grad_input, b * c, h * w, b * c * h * w, |plane, dst| {
+            arch().dispatch(|| {
+                let (bi, ci) = (plane / c, plane % c);
+                for (y, rows) in dst.chunks_exact_mut(2 * w).enumerate() {
+                    let gf = grad_out.position([bi, ci, y, 0]);
+                    let (d0, d1) = rows.split_at_mut(w);
+                    for (xo, (p0, p1)) in d0
+                        .chunks_exact_mut(2)
+                        .zip(d1.chunks_exact_mut(2))
+                        .enumerate()
+                    {
+                        let v = grad_out.data[gf + xo * grad_out.strides[3]] * scale;
+                        p0.fill(v);
+                        p1.fill(v);
+                    }
+                }
+            })
+        });
+        return Ok(());
+    }
     for_planes(grad_input, b * c, h * w, b * c * h * w, |plane, dst| {
         let (bi, ci) = (plane / c, plane % c);
         dst.fill(E::ZERO);

@@ -199,27 +199,6 @@ impl Prim for f32 {
         }
         v
     }
-    #[inline(always)]
-    fn map_lanes2<S: Simd>(
-        s: S,
-        m: S::m32s,
-        x: S::f32s,
-        y: S::f32s,
-        f: fn(f32, f32) -> f32,
-    ) -> S::f32s {
-        let mut v = x;
-        let mut w = y;
-        let mut mv: S::u32s = bytemuck::cast(s.select_u32s(m, s.splat_u32s(!0), s.splat_u32s(0)));
-        let xs = bytemuck::cast_slice_mut::<S::f32s, f32>(core::slice::from_mut(&mut v));
-        let ys = bytemuck::cast_slice_mut::<S::f32s, f32>(core::slice::from_mut(&mut w));
-        let flags = bytemuck::cast_slice_mut::<S::u32s, u32>(core::slice::from_mut(&mut mv));
-        for ((x, &y), &flag) in xs.iter_mut().zip(ys.iter()).zip(flags.iter()) {
-            if flag != 0 {
-                *x = f(*x, y);
-            }
-        }
-        v
-    }
 }
 
 impl SimdElement for f32 {

@@ -223,27 +223,6 @@ impl Prim for f64 {
         }
         v
     }
-    #[inline(always)]
-    fn map_lanes2<S: Simd>(
-        s: S,
-        m: S::m64s,
-        x: S::f64s,
-        y: S::f64s,
-        f: fn(f64, f64) -> f64,
-    ) -> S::f64s {
-        let mut v = x;
-        let mut w = y;
-        let mut mv: S::u64s = bytemuck::cast(s.select_u64s(m, s.splat_u64s(!0), s.splat_u64s(0)));
-        let xs = bytemuck::cast_slice_mut::<S::f64s, f64>(core::slice::from_mut(&mut v));
-        let ys = bytemuck::cast_slice_mut::<S::f64s, f64>(core::slice::from_mut(&mut w));
-        let flags = bytemuck::cast_slice_mut::<S::u64s, u64>(core::slice::from_mut(&mut mv));
-        for ((x, &y), &flag) in xs.iter_mut().zip(ys.iter()).zip(flags.iter()) {
-            if flag != 0 {
-                *x = f(*x, y);
-            }
-        }
-        v
-    }
 }
 
 impl SimdElement for f64 {

@@ -1,7 +1,9 @@
 //! Functional forms of the layers that hold no parameters: softmax / log-softmax, argmax,
 //! dropout and the losses. All differentiable through autograd.
 
+mod conv;
 mod loss;
+mod pool;
 mod softmax;
 
 pub use loss::{bce_with_logits, cross_entropy, nll_loss};

@@ -1,4 +1,4 @@
-//! `powf`, `powi` and `rsqrt`.
+//! `powf` (double-word `exp(y·ln|x|)` plus the IEEE special cases), `powi` and `rsqrt`.
 
 use pulp::Simd;
 
