@@ -389,16 +389,15 @@ fn measure(budget: Duration, min_calls: usize, mut f: impl FnMut()) -> (f64, Opt
 fn card() {
     let budget = Duration::from_millis(1500);
     println!("CARD op variant threads wall_median_ms wall_GFLOPs cpu_ms cpu_GFLOPs");
-    let line =
-        |op: &str, variant: &str, t: usize, flops: f64, (wall, cpu): (f64, Option<f64>)| {
-            let c = cpu.unwrap_or(f64::NAN);
-            println!(
-                "CARD {op} {variant} {t} {wall:.3} {:.1} {c:.3} {:.1}",
-                flops / wall / 1e6,
-                flops / c / 1e6
-            );
-            c
-        };
+    let line = |op: &str, variant: &str, t: usize, flops: f64, (wall, cpu): (f64, Option<f64>)| {
+        let c = cpu.unwrap_or(f64::NAN);
+        println!(
+            "CARD {op} {variant} {t} {wall:.3} {:.1} {c:.3} {:.1}",
+            flops / wall / 1e6,
+            flops / c / 1e6
+        );
+        c
+    };
     for k in cases() {
         let s = k.s;
         let flops = 2.0 * s.macs() as f64;

@@ -142,7 +142,14 @@ fn pure_arithmetic_is_bitwise_identical_to_scalar() {
 
 #[test]
 fn else_if_and_compound_conditions_select_the_right_branch() {
-    for (x, want) in [(-2.0, 4.0), (3.0, 9.0), (0.5, 2.0), (1.5, 0.0), (1.25, 1.75), (-0.5, 3.5)] {
+    for (x, want) in [
+        (-2.0, 4.0),
+        (3.0, 9.0),
+        (0.5, 2.0),
+        (1.5, 0.0),
+        (1.25, 1.75),
+        (-0.5, 3.5),
+    ] {
         assert_eq!(piecewise(x), want, "x = {x}");
         let mut out = [0.0f32; 1];
         Piecewise.forward(&[x], &mut out).unwrap();
@@ -180,7 +187,9 @@ fn sigmoid_backward_with_output_needs_no_exp() {
     let fake_y = [0.5f32; 5];
     let g = [1.0f32; 5];
     let mut gi = [0.0f32; 5];
-    OpSigmoid.backward_with_output(&x, &fake_y, &g, &mut gi).unwrap();
+    OpSigmoid
+        .backward_with_output(&x, &fake_y, &g, &mut gi)
+        .unwrap();
     assert_eq!(gi, [0.25; 5]);
     assert_eq!(OpSigmoid::DERIVATIVE, "sigmoid(x) * (1 - sigmoid(x))");
 }
@@ -252,7 +261,9 @@ fn trigonometric_and_erf() {
 
 #[test]
 fn rounding_functions_have_zero_derivative() {
-    let kinks: Vec<f64> = (-10..=10).flat_map(|k| [k as f64, k as f64 + 0.5]).collect();
+    let kinks: Vec<f64> = (-10..=10)
+        .flat_map(|k| [k as f64, k as f64 + 0.5])
+        .collect();
     check::<OpFloor>((-5.0, 5.0), 0.0, &kinks);
     check::<OpCeil>((-5.0, 5.0), 0.0, &kinks);
     check::<OpRound>((-5.0, 5.0), 0.0, &kinks);

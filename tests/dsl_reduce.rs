@@ -63,17 +63,30 @@ fn folds_match_a_sequential_fold_at_every_length() {
         let seq = |k: &dyn Fn(f64, f64) -> f64, id: f64| x.iter().fold(id, |a, &v| k(a, v));
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * (1.0 + b.abs());
         assert!(close(Total.fold(&x), seq(&|a, v| a + v, 0.0)));
-        assert_eq!(RunningMax.fold(&x), seq(&running_max_f64, f64::NEG_INFINITY));
-        assert_eq!(Smallest.fold(&x), seq(&|a: f64, v: f64| a.min(v), f64::INFINITY));
+        assert_eq!(
+            RunningMax.fold(&x),
+            seq(&running_max_f64, f64::NEG_INFINITY)
+        );
+        assert_eq!(
+            Smallest.fold(&x),
+            seq(&|a: f64, v: f64| a.min(v), f64::INFINITY)
+        );
         assert!(close(Product.fold(&x), seq(&|a, v| a * v, 1.0)));
         let lse = x.iter().map(|v| v.exp()).sum::<f64>().ln();
         if n > 0 {
-            assert!(close(LogSumExp.fold(&x), lse), "{} vs {lse}", LogSumExp.fold(&x));
+            assert!(
+                close(LogSumExp.fold(&x), lse),
+                "{} vs {lse}",
+                LogSumExp.fold(&x)
+            );
         } else {
             assert_eq!(LogSumExp.fold(&x), f64::NEG_INFINITY);
         }
         let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-        assert_eq!(RunningMax.fold(&x32), x32.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v)));
+        assert_eq!(
+            RunningMax.fold(&x32),
+            x32.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v))
+        );
     }
 }
 
@@ -122,5 +135,9 @@ fn the_fold_partials_are_derived() {
     let (da, dx) = Product::scalar_partials::<f64>(3.0, 4.0);
     assert_eq!((da, dx), (4.0, 3.0));
     let (da, dx) = RunningMax::scalar_partials::<f64>(2.0, 2.0);
-    assert_eq!((da, dx), (1.0, 0.0), "a tie keeps the accumulator (the earlier element)");
+    assert_eq!(
+        (da, dx),
+        (1.0, 0.0),
+        "a tie keeps the accumulator (the earlier element)"
+    );
 }

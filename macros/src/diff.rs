@@ -34,7 +34,10 @@ struct Adjoints<'g> {
 impl Adjoints<'_> {
     fn push(&mut self, to: Id, guard: Option<Id>, value: Id) {
         if self.depends[to as usize] {
-            self.terms.entry(to).or_default().push(Term { guard, value });
+            self.terms
+                .entry(to)
+                .or_default()
+                .push(Term { guard, value });
         }
     }
 
@@ -305,8 +308,8 @@ impl Adjoints<'_> {
 fn depends_on(g: &Graph, root: Id, inputs: &[Id]) -> Vec<bool> {
     let mut dep = vec![false; g.len()];
     for id in 0..=root {
-        dep[id as usize] = inputs.contains(&id)
-            || g.node(id).children().iter().any(|&c| dep[c as usize]);
+        dep[id as usize] =
+            inputs.contains(&id) || g.node(id).children().iter().any(|&c| dep[c as usize]);
     }
     dep
 }

@@ -112,19 +112,25 @@ use proc_macro::TokenStream;
 /// See the crate docs.
 #[proc_macro_attribute]
 pub fn map(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(Kind::Map, attr.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand::expand(Kind::Map, attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// Compiles `fn f(a: f32, b: f32) -> f32 { … }` into a `ZipKernel` (SIMD forward and both
 /// derived partials). See the crate docs.
 #[proc_macro_attribute]
 pub fn zip(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(Kind::Zip, attr.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand::expand(Kind::Zip, attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// Compiles `#[reduce(identity = …)] fn f(acc: f32, x: f32) -> f32 { … }` into a `ReduceKernel`
 /// (SIMD fold and the gradient of the fold). See the crate docs.
 #[proc_macro_attribute]
 pub fn reduce(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(Kind::Reduce, attr.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand::expand(Kind::Reduce, attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

@@ -81,9 +81,33 @@ const BUILTIN_NAMES: &[&str] = &[
 /// Well-known math functions the body language does not support (yet). A call to one of these
 /// is an error rather than a call to a user op of that name.
 pub const KNOWN_UNSUPPORTED: &[&str] = &[
-    "tan", "atan", "atan2", "sinh", "cosh", "asin", "acos", "asinh", "acosh", "atanh", "cbrt",
-    "hypot", "mul_add", "trunc", "fract", "copysign", "sin_cos", "exp10", "rem_euclid",
-    "div_euclid", "to_degrees", "to_radians", "erfc", "gamma", "ln_gamma", "pow", "is_nan",
+    "tan",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "asin",
+    "acos",
+    "asinh",
+    "acosh",
+    "atanh",
+    "cbrt",
+    "hypot",
+    "mul_add",
+    "trunc",
+    "fract",
+    "copysign",
+    "sin_cos",
+    "exp10",
+    "rem_euclid",
+    "div_euclid",
+    "to_degrees",
+    "to_radians",
+    "erfc",
+    "gamma",
+    "ln_gamma",
+    "pow",
+    "is_nan",
     "is_finite",
 ];
 
@@ -95,13 +119,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -231,8 +257,14 @@ mod tests {
     #[test]
     fn constants_resolve_by_path() {
         let p = |s: &str| s.split("::").map(String::from).collect::<Vec<_>>();
-        assert_eq!(constant(&p("core::f32::consts::PI")), Some(std::f64::consts::PI));
-        assert_eq!(constant(&p("f64::consts::LN_2")), Some(std::f64::consts::LN_2));
+        assert_eq!(
+            constant(&p("core::f32::consts::PI")),
+            Some(std::f64::consts::PI)
+        );
+        assert_eq!(
+            constant(&p("f64::consts::LN_2")),
+            Some(std::f64::consts::LN_2)
+        );
         assert_eq!(constant(&p("f32::NEG_INFINITY")), Some(f64::NEG_INFINITY));
         assert_eq!(constant(&p("f32::EPSILON")), Some(f32::EPSILON as f64));
         assert_eq!(constant(&p("f32::consts::NOPE")), None);

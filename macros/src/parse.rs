@@ -200,7 +200,10 @@ fn parse_sig(kind: Kind, sig: &syn::Signature, cx: &Ctxt) -> Option<FloatTy> {
         cx.error_at(u, format!("`#[simdgrad::{attr}]` ops cannot be `unsafe`"));
     }
     if let Some(abi) = &sig.abi {
-        cx.error_at(abi, format!("`#[simdgrad::{attr}]` ops cannot have an `extern` ABI"));
+        cx.error_at(
+            abi,
+            format!("`#[simdgrad::{attr}]` ops cannot have an `extern` ABI"),
+        );
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         cx.error_at(
@@ -300,10 +303,9 @@ fn parse_block(block: &syn::Block, cx: &Ctxt) -> Block {
                             &init.expr,
                             "`let … else` is not supported; use `if … else` on the value",
                         ),
-                        None => cx.error_at(
-                            local,
-                            "a `let` binding needs a value: `let name = expr;`",
-                        ),
+                        None => {
+                            cx.error_at(local, "a `let` binding needs a value: `let name = expr;`")
+                        }
                     }
                 }
                 if last {
@@ -325,9 +327,7 @@ fn parse_block(block: &syn::Block, cx: &Ctxt) -> Block {
             ),
             syn::Stmt::Expr(e, _) => cx.error_at(
                 e,
-                format!(
-                    "only `let` bindings can come before the result expression; {LANGUAGE}"
-                ),
+                format!("only `let` bindings can come before the result expression; {LANGUAGE}"),
             ),
             syn::Stmt::Item(item) => cx.error_at(
                 item,
@@ -356,7 +356,10 @@ fn let_name(pat: &syn::Pat, cx: &Ctxt) -> Option<syn::Ident> {
         syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => Some(pi.ident.clone()),
         syn::Pat::Type(pt) => {
             if float_ty(&pt.ty).is_none() {
-                cx.error_at(&pt.ty, "`let` bindings hold floats: the type must be `f32` or `f64`");
+                cx.error_at(
+                    &pt.ty,
+                    "`let` bindings hold floats: the type must be `f32` or `f64`",
+                );
             }
             let_name(&pt.pat, cx)
         }
@@ -430,7 +433,10 @@ pub fn parse_expr(e: &syn::Expr, cx: &Ctxt) -> Expr {
                 Expr::Invalid
             }
             _ => {
-                cx.error_at(u, "dereferencing is not supported; ops work on float values");
+                cx.error_at(
+                    u,
+                    "dereferencing is not supported; ops work on float values",
+                );
                 Expr::Invalid
             }
         },
@@ -528,7 +534,10 @@ pub fn parse_expr(e: &syn::Expr, cx: &Ctxt) -> Expr {
                 syn::Expr::Range(_) => "ranges",
                 _ => "this syntax",
             };
-            cx.error_at(other, format!("{what} not supported in an op body; {LANGUAGE}"));
+            cx.error_at(
+                other,
+                format!("{what} not supported in an op body; {LANGUAGE}"),
+            );
             Expr::Invalid
         }
     }
@@ -544,7 +553,10 @@ fn unsupported_function(name: &syn::Ident, cx: &Ctxt) {
     };
     cx.error_at(
         name,
-        format!("unsupported function `{s}`{hint}; supported: {}", names::SUPPORTED),
+        format!(
+            "unsupported function `{s}`{hint}; supported: {}",
+            names::SUPPORTED
+        ),
     );
 }
 
@@ -613,7 +625,10 @@ fn parse_builtin(b: Builtin, name: &syn::Ident, args: &[&syn::Expr], cx: &Ctxt) 
             Builtin::Clamp => "three arguments: `clamp(x, lo, hi)` or `x.clamp(lo, hi)`".into(),
             Builtin::Log => "one argument (`log(x)` = `ln(x)`) or two (`x.log(base)`)".into(),
         };
-        cx.error_at(name, format!("`{name}` takes {want}; found {} argument(s)", args.len()));
+        cx.error_at(
+            name,
+            format!("`{name}` takes {want}; found {} argument(s)", args.len()),
+        );
         return Expr::Invalid;
     }
     if b == Builtin::Powi {
@@ -681,9 +696,7 @@ fn parse_cond(e: &syn::Expr, cx: &Ctxt) -> Cond {
             ..
         }) => Cond::Not(Box::new(parse_cond(expr, cx))),
         syn::Expr::Binary(b) => {
-            let cmp = |op| {
-                Cond::Cmp(op, parse_expr(&b.left, cx), parse_expr(&b.right, cx))
-            };
+            let cmp = |op| Cond::Cmp(op, parse_expr(&b.left, cx), parse_expr(&b.right, cx));
             match b.op {
                 syn::BinOp::Lt(_) => cmp(CmpOp::Lt),
                 syn::BinOp::Le(_) => cmp(CmpOp::Le),
@@ -706,7 +719,10 @@ fn parse_cond(e: &syn::Expr, cx: &Ctxt) -> Cond {
             }
         }
         syn::Expr::Let(l) => {
-            cx.error_at(l.let_token, format!("`if let` is not supported; {CONDITION}"));
+            cx.error_at(
+                l.let_token,
+                format!("`if let` is not supported; {CONDITION}"),
+            );
             Cond::Invalid
         }
         other => {

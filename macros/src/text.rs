@@ -59,7 +59,10 @@ pub fn render(g: &Graph, root: Id, inputs: &[&str], ops: &[OpRef]) -> String {
             }
         };
         let (t, p) = match node {
-            Node::Input(i) => (inputs.get(i as usize).copied().unwrap_or("?").to_string(), P_ATOM),
+            Node::Input(i) => (
+                inputs.get(i as usize).copied().unwrap_or("?").to_string(),
+                P_ATOM,
+            ),
             Node::Const(bits) => {
                 let v = f64::from_bits(bits);
                 (constant(v), if v < 0.0 { P_NEG } else { P_ATOM })
@@ -71,7 +74,10 @@ pub fn render(g: &Graph, root: Id, inputs: &[&str], ops: &[OpRef]) -> String {
             Node::Div(a, b) => (format!("{} / {}", sub(a, P_MUL), sub(b, P_NEG)), P_MUL),
             Node::Neg(a) => (format!("-{}", sub(a, P_ATOM)), P_NEG),
             Node::F1(f, a) => (format!("{}({})", f.name(), sub(a, 0)), P_ATOM),
-            Node::F2(f, a, b) => (format!("{}({}, {})", f.name(), sub(a, 0), sub(b, 0)), P_ATOM),
+            Node::F2(f, a, b) => (
+                format!("{}({}, {})", f.name(), sub(a, 0), sub(b, 0)),
+                P_ATOM,
+            ),
             Node::Powi(a, n) => (format!("powi({}, {n})", sub(a, 0)), P_ATOM),
             Node::Clamp(a, b, c) => (
                 format!("clamp({}, {}, {})", sub(a, 0), sub(b, 0), sub(c, 0)),
@@ -85,7 +91,12 @@ pub fn render(g: &Graph, root: Id, inputs: &[&str], ops: &[OpRef]) -> String {
             Node::Or(a, b) => (format!("{} || {}", sub(a, P_OR), sub(b, P_AND)), P_OR),
             Node::Not(a) => (format!("!{}", sub(a, P_ATOM)), P_NEG),
             Node::Select(m, a, b) => (
-                format!("if {} {{ {} }} else {{ {} }}", sub(m, 0), sub(a, 0), sub(b, 0)),
+                format!(
+                    "if {} {{ {} }} else {{ {} }}",
+                    sub(m, 0),
+                    sub(a, 0),
+                    sub(b, 0)
+                ),
                 P_SELECT,
             ),
             Node::Call(c) => {

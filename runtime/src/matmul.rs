@@ -14,7 +14,8 @@ use crate::shape::broadcast_shapes;
 use crate::{parallel, Element, Error, Result, Tensor};
 
 /// Multiply-adds (`m·n·k`) from which one product is worth gemm's threads: below this, waking
-/// a second thread costs more than it saves (measured in `benches/matmul.rs`).
+/// a second thread costs more than it saves. An estimate (about a 50³ product), not yet tuned on a
+/// quiet machine: `benches/matmul.rs` measures 1 vs 2 threads.
 const MIN_FMAS_PER_THREAD: usize = 1 << 17;
 
 impl<E: Element> Tensor<E> {

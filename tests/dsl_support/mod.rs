@@ -19,11 +19,11 @@ pub const EDGES: &[f64] = &[
     f64::INFINITY,
     f64::NEG_INFINITY,
     f64::NAN,
-    1e-40,   // f32 subnormal
-    -1e-42,  // f32 subnormal
-    1e-310,  // f64 subnormal
-    3.0e38,  // near f32::MAX
-    -1e300,  // huge (inf in f32)
+    1e-40,  // f32 subnormal
+    -1e-42, // f32 subnormal
+    1e-310, // f64 subnormal
+    3.0e38, // near f32::MAX
+    -1e300, // huge (inf in f32)
     1e30,
     88.7,
     -103.0,
@@ -43,7 +43,11 @@ pub fn ulps<E: Element>(a: E, b: E) -> f64 {
     }
     let (a, b) = (a.to_f64(), b.to_f64());
     let eps = E::EPSILON.to_f64();
-    let min_normal = if E::SIZE == 4 { f32::MIN_POSITIVE as f64 } else { f64::MIN_POSITIVE };
+    let min_normal = if E::SIZE == 4 {
+        f32::MIN_POSITIVE as f64
+    } else {
+        f64::MIN_POSITIVE
+    };
     let scale = a.abs().max(b.abs()).max(min_normal);
     // One ulp of the larger magnitude.
     let ulp = eps * 2f64.powi(scale.log2().floor() as i32);
@@ -83,7 +87,9 @@ pub fn map_forward_check<K: MapKernel + Default, E: SimdElement>(
     with_edges: bool,
 ) {
     let mut r = rng(1);
-    let mut inputs: Vec<Vec<E>> = (0..=67).map(|n| random_vec(&mut r, n, domain.0, domain.1)).collect();
+    let mut inputs: Vec<Vec<E>> = (0..=67)
+        .map(|n| random_vec(&mut r, n, domain.0, domain.1))
+        .collect();
     if with_edges {
         inputs.push(EDGES.iter().map(|&v| E::from_f64(v)).collect());
     }
@@ -131,7 +137,9 @@ pub fn map_backward_matches_finite_differences<K: MapKernel + Default>(
     let mut y = vec![0.0; n];
     K::default().forward(&x, &mut y).unwrap();
     let mut gy = vec![0.0; n];
-    K::default().backward_with_output(&x, &y, &g, &mut gy).unwrap();
+    K::default()
+        .backward_with_output(&x, &y, &g, &mut gy)
+        .unwrap();
     for i in 0..n {
         let fd = g[i] * central_difference(K::scalar::<f64>, x[i]);
         let tol = 1e-6 * (1.0 + fd.abs());
@@ -175,6 +183,15 @@ pub fn zip_forward_matches_scalar<K: ZipKernel + Default, E: SimdElement>(
     domain: (f64, f64),
     max_ulps: f64,
 ) {
+    zip_forward_check::<K, E>(domain, max_ulps, true);
+}
+
+/// As [`zip_forward_matches_scalar`], optionally without the edge values.
+pub fn zip_forward_check<K: ZipKernel + Default, E: SimdElement>(
+    domain: (f64, f64),
+    max_ulps: f64,
+    with_edges: bool,
+) {
     let mut r = rng(3);
     for n in 0..=67 {
         let a: Vec<E> = random_vec(&mut r, n, domain.0, domain.1);
@@ -184,7 +201,13 @@ pub fn zip_forward_matches_scalar<K: ZipKernel + Default, E: SimdElement>(
         for i in 0..n {
             let s = K::scalar(a[i], b[i]);
             let m = a[i].to_f64().abs().max(b[i].to_f64().abs());
-            assert!(agrees(out[i], s, max_ulps, m), "{} {}: {:e} vs {s:e}", K::NAME, E::DTYPE, out[i]);
+            assert!(
+                agrees(out[i], s, max_ulps, m),
+                "{} {}: {:e} vs {s:e}",
+                K::NAME,
+                E::DTYPE,
+                out[i]
+            );
         }
         if n > 0 {
             K::default().forward_rhs_scalar(&a, b[0], &mut out).unwrap();
@@ -198,6 +221,9 @@ pub fn zip_forward_matches_scalar<K: ZipKernel + Default, E: SimdElement>(
                 assert!(agrees(out[i], K::scalar(a[0], b[i]), max_ulps, m));
             }
         }
+    }
+    if !with_edges {
+        return;
     }
     let edges: Vec<E> = EDGES.iter().map(|&v| E::from_f64(v)).collect();
     for &b in &edges {
@@ -230,7 +256,10 @@ pub fn zip_backward_matches_finite_differences<K: ZipKernel + Default>(
     let mut a = Vec::new();
     let mut b = Vec::new();
     while a.len() < n {
-        let (p, q) = (r.gen_range(domain.0..domain.1), r.gen_range(domain.0..domain.1));
+        let (p, q) = (
+            r.gen_range(domain.0..domain.1),
+            r.gen_range(domain.0..domain.1),
+        );
         if !kink(p, q) {
             a.push(p);
             b.push(q);

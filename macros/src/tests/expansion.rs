@@ -23,7 +23,11 @@ fn errors_of(kind: Kind, attr: TokenStream, item: TokenStream) -> (Vec<String>, 
         .iter()
         .filter_map(|i| match i {
             syn::Item::Macro(m)
-                if m.mac.path.segments.last().is_some_and(|s| s.ident == "compile_error") =>
+                if m.mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "compile_error") =>
             {
                 let lit: syn::LitStr = m.mac.parse_body().ok()?;
                 Some(lit.value())
@@ -111,15 +115,29 @@ fn every_generated_function_is_inline_always() {
         (
             Kind::Zip,
             quote!(),
-            quote!(fn smooth_l1(a: f32, b: f32) -> f32 {
-                let d = a - b;
-                if abs(d) < 1.0 { 0.5 * d * d } else { abs(d) - 0.5 }
-            }),
+            quote!(
+                fn smooth_l1(a: f32, b: f32) -> f32 {
+                    let d = a - b;
+                    if abs(d) < 1.0 {
+                        0.5 * d * d
+                    } else {
+                        abs(d) - 0.5
+                    }
+                }
+            ),
         ),
         (
             Kind::Reduce,
             quote!(identity = f32::NEG_INFINITY),
-            quote!(fn running_max(acc: f32, x: f32) -> f32 { if x > acc { x } else { acc } }),
+            quote!(
+                fn running_max(acc: f32, x: f32) -> f32 {
+                    if x > acc {
+                        x
+                    } else {
+                        acc
+                    }
+                }
+            ),
         ),
     ];
     for (kind, attr, item) in ops {
@@ -156,7 +174,10 @@ fn the_crate_argument_overrides_the_runtime_path() {
     assert!(default.0.is_empty());
     let mut custom = RuntimePaths(Vec::new(), "sg");
     custom.visit_file_mut(&mut file);
-    assert!(custom.0.iter().all(|p| p.segments[0].ident == "my" && p.segments[2].ident == "__private"));
+    assert!(custom
+        .0
+        .iter()
+        .all(|p| p.segments[0].ident == "my" && p.segments[2].ident == "__private"));
     assert!(!custom.0.is_empty());
 }
 
@@ -168,21 +189,48 @@ fn the_name_argument_renames_the_kernel() {
 
 #[test]
 fn backward_with_output_uses_the_output_instead_of_recomputing() {
-    let sig = expand_ok(Kind::Map, quote!(), quote!(fn sig(x: f32) -> f32 { sigmoid(x) }));
+    let sig = expand_ok(
+        Kind::Map,
+        quote!(),
+        quote!(
+            fn sig(x: f32) -> f32 {
+                sigmoid(x)
+            }
+        ),
+    );
     let body = fn_text(&sig, "simd_backward_with_output");
     assert!(!body.contains("sigmoid"), "{body}");
     assert!(fn_text(&sig, "simd_backward").contains("sigmoid"));
-    let exp = expand_ok(Kind::Map, quote!(), quote!(fn e(x: f32) -> f32 { x.exp() }));
+    let exp = expand_ok(
+        Kind::Map,
+        quote!(),
+        quote!(
+            fn e(x: f32) -> f32 {
+                x.exp()
+            }
+        ),
+    );
     let body = fn_text(&exp, "simd_backward_with_output");
     assert!(!body.contains("exp"), "{body}");
 }
 
 #[test]
 fn the_kernel_doc_shows_the_formula_and_the_derivative() {
-    let file = expand_ok(Kind::Map, quote!(), quote!(pub fn sig(x: f32) -> f32 { sigmoid(x) }));
+    let file = expand_ok(
+        Kind::Map,
+        quote!(),
+        quote!(
+            pub fn sig(x: f32) -> f32 {
+                sigmoid(x)
+            }
+        ),
+    );
     let text = file.to_token_stream().to_string();
     assert!(text.contains("sig(x) = sigmoid(x)"), "{text}");
-    assert!(text.contains("d/dx = sigmoid(x) * (1 - sigmoid(x))"), "{text}");
+    assert!(
+        text.contains("d/dx = sigmoid(x) * (1 - sigmoid(x))"),
+        "{text}"
+    );
     assert!(text.contains("const DERIVATIVE : & 'static str = \"sigmoid(x) * (1 - sigmoid(x))\""));
 }
 
@@ -218,52 +266,156 @@ fn errors_are_reported_all_at_once_beside_the_users_function() {
     let (msgs, file) = errors_of(
         Kind::Map,
         quote!(),
-        quote!(pub fn bad(x: f32) -> f32 {
-            let y = x.tan();
-            for i in 0..3 {}
-            tahn(y) + x.powi(y)
-        }),
+        quote!(
+            pub fn bad(x: f32) -> f32 {
+                let y = x.tan();
+                for i in 0..3 {}
+                tahn(y) + x.powi(y)
+            }
+        ),
     );
     assert_eq!(msgs.len(), 4, "{msgs:#?}");
     assert!(msgs[0].contains("unsupported function `tan`") && msgs[0].contains("supported: exp"));
     assert!(msgs[1].contains("only `let` bindings"));
     assert!(msgs[2].contains("did you mean `tanh`"), "{}", msgs[2]);
     assert!(msgs[3].contains("integer literal exponent"));
-    let kept = file.items.iter().any(|i| matches!(i, syn::Item::Fn(f) if f.sig.ident == "bad"));
+    let kept = file
+        .items
+        .iter()
+        .any(|i| matches!(i, syn::Item::Fn(f) if f.sig.ident == "bad"));
     assert!(kept, "the user's function is still emitted");
 }
 
 #[test]
 fn signature_errors_name_what_is_expected() {
-    let (msgs, _) = errors_of(Kind::Zip, quote!(), quote!(fn f(a: f32) -> f32 { a }));
+    let (msgs, _) = errors_of(
+        Kind::Zip,
+        quote!(),
+        quote!(
+            fn f(a: f32) -> f32 {
+                a
+            }
+        ),
+    );
     assert!(msgs[0].contains("two float parameters"), "{msgs:?}");
-    let (msgs, _) = errors_of(Kind::Map, quote!(), quote!(fn f(a: i32) -> f32 { a }));
+    let (msgs, _) = errors_of(
+        Kind::Map,
+        quote!(),
+        quote!(
+            fn f(a: i32) -> f32 {
+                a
+            }
+        ),
+    );
     assert!(msgs[0].contains("must be `f32` or `f64`"), "{msgs:?}");
-    let (msgs, _) = errors_of(Kind::Map, quote!(), quote!(fn f(a: f32) { a }));
+    let (msgs, _) = errors_of(
+        Kind::Map,
+        quote!(),
+        quote!(
+            fn f(a: f32) {
+                a
+            }
+        ),
+    );
     assert!(msgs[0].contains("must return"), "{msgs:?}");
-    let (msgs, _) = errors_of(Kind::Reduce, quote!(), quote!(fn f(acc: f32, x: f32) -> f32 { acc }));
+    let (msgs, _) = errors_of(
+        Kind::Reduce,
+        quote!(),
+        quote!(
+            fn f(acc: f32, x: f32) -> f32 {
+                acc
+            }
+        ),
+    );
     assert!(msgs[0].contains("needs the identity"), "{msgs:?}");
-    let (msgs, _) = errors_of(Kind::Map, quote!(), quote!(fn f(x: f32) -> f32 { return x; }));
-    assert!(msgs.iter().any(|m| m.contains("early `return`")), "{msgs:?}");
+    let (msgs, _) = errors_of(
+        Kind::Map,
+        quote!(),
+        quote!(
+            fn f(x: f32) -> f32 {
+                return x;
+            }
+        ),
+    );
+    assert!(
+        msgs.iter().any(|m| m.contains("early `return`")),
+        "{msgs:?}"
+    );
 }
 
 #[test]
 fn the_expander_never_panics_on_odd_input() {
     let odd = [
-        quote!(fn f(x: f32) -> f32 {}),
-        quote!(fn f(x: f32) -> f32 { x; }),
-        quote!(fn f(x: f32) -> f32 { if x > 0.0 { x } }),
-        quote!(fn f(x: f32) -> f32 { let (a, b) = (x, x); a }),
-        quote!(fn f(x: f32) -> f32 { x as f64 }),
-        quote!(fn f(x: f32) -> f32 { x[0] }),
-        quote!(fn f(x: f32) -> f32 { |y| y }),
-        quote!(fn f(x: f32) -> f32 { println!("{}", x); x }),
-        quote!(fn f(x: f32) -> f32 { &x }),
-        quote!(fn f(x: f32) -> f32 { foo(x, x, x) }),
-        quote!(fn f(x: f32) -> f32 { x.powi(99999999999) }),
-        quote!(fn f(x: f32) -> f32 { unknown_name }),
-        quote!(fn f<T>(self, x: T) -> T { x }),
-        quote!(struct NotAFunction;),
+        quote!(
+            fn f(x: f32) -> f32 {}
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                x;
+            }
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                if x > 0.0 {
+                    x
+                }
+            }
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                let (a, b) = (x, x);
+                a
+            }
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                x as f64
+            }
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                x[0]
+            }
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                |y| y
+            }
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                println!("{}", x);
+                x
+            }
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                &x
+            }
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                foo(x, x, x)
+            }
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                x.powi(99999999999)
+            }
+        ),
+        quote!(
+            fn f(x: f32) -> f32 {
+                unknown_name
+            }
+        ),
+        quote!(
+            fn f<T>(self, x: T) -> T {
+                x
+            }
+        ),
+        quote!(
+            struct NotAFunction;
+        ),
     ];
     for item in odd {
         let out = expand(Kind::Map, quote!(debug), item.clone());

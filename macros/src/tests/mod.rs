@@ -84,12 +84,22 @@ fn reverse_mode_matches_forward_mode_dual_numbers_on_10k_random_trees() {
             let (a, b) = (rng.gen_range(-3.0..3.0), rng.gen_range(-3.0..3.0));
             for (k, (sa, sb)) in [(1.0, 0.0), (0.0, 1.0)].into_iter().enumerate() {
                 let mut margin = f64::INFINITY;
-                let env = vec![("a", D { v: a, d: sa, m: sa }), ("b", D { v: b, d: sb, m: sb })];
-                let fwd = Dual { env, margin: &mut margin }.eval(&tree);
+                let env = vec![
+                    ("a", D { v: a, d: sa, m: sa }),
+                    ("b", D { v: b, d: sb, m: sb }),
+                ];
+                let fwd = Dual {
+                    env,
+                    margin: &mut margin,
+                }
+                .eval(&tree);
                 let out = eval(&c.g, &[c.root, c.grads[k]], [a, b, 0.0, 0.0]);
                 // The forward value is computed by the same operations: bit for bit.
                 if !same(out[0], fwd.v) {
-                    failures.push(format!("value {} vs {} at ({a}, {b}): {src}", out[0], fwd.v));
+                    failures.push(format!(
+                        "value {} vs {} at ({a}, {b}): {src}",
+                        out[0], fwd.v
+                    ));
                 }
                 if margin < 1e-9 || !fwd.v.is_finite() || !fwd.d.is_finite() || !fwd.m.is_finite() {
                     continue;
@@ -115,7 +125,10 @@ fn reverse_mode_matches_forward_mode_dual_numbers_on_10k_random_trees() {
         failures.len(),
         failures[..failures.len().min(5)].join("\n")
     );
-    assert!(trees >= 10_000 * n / 16_000, "only {trees} trees had a differentiable finite point");
+    assert!(
+        trees >= 10_000 * n / 16_000,
+        "only {trees} trees had a differentiable finite point"
+    );
     eprintln!("checked {trees} trees, {points} derivative points");
 }
 
@@ -161,7 +174,9 @@ fn check_same<T: Real>(x: &Compiled, y: &Compiled, a: f64, b: f64) -> Result<(),
     let vy = eval(&y.g, &oy, inputs);
     for (i, (p, q)) in vx.iter().zip(&vy).enumerate() {
         if !same(*p, *q) {
-            return Err(format!("output {i}: simplified {p:?} vs unsimplified {q:?} at ({a}, {b})"));
+            return Err(format!(
+                "output {i}: simplified {p:?} vs unsimplified {q:?} at ({a}, {b})"
+            ));
         }
     }
     Ok(())
@@ -209,17 +224,26 @@ fn simplification_never_changes_a_value_in_f32_or_f64_including_nan_and_inf() {
             assert!(same(p, q), "forward {p} vs {q} at ({a}, {b}): {src}");
         }
     }
-    assert!(shrunk > n / 4, "simplification should shrink most graphs ({shrunk})");
+    assert!(
+        shrunk > n / 4,
+        "simplification should shrink most graphs ({shrunk})"
+    );
 }
 
 fn count(g: &Graph, root: Id, pred: impl Fn(Node) -> bool) -> usize {
     let live = g.reachable(&[root]);
-    (0..g.len() as Id).filter(|&i| live[i as usize] && pred(g.node(i))).count()
+    (0..g.len() as Id)
+        .filter(|&i| live[i as usize] && pred(g.node(i)))
+        .count()
 }
 
 #[test]
 fn common_subexpressions_are_one_node() {
-    let c = compile("fn f(x: f32) -> f32 { exp(x * 2.0) + (x * 2.0).exp() }", true).unwrap();
+    let c = compile(
+        "fn f(x: f32) -> f32 { exp(x * 2.0) + (x * 2.0).exp() }",
+        true,
+    )
+    .unwrap();
     assert_eq!(count(&c.g, c.root, |n| matches!(n, Node::F1(..))), 1);
 }
 
@@ -241,7 +265,13 @@ fn derivatives_at_kinks_follow_the_semantics_reference() {
     assert_eq!(d("fn f(x: f32) -> f32 { x.clamp(-1.0, 1.0) }", 1.0), 1.0);
     assert_eq!(d("fn f(x: f32) -> f32 { x.clamp(-1.0, 1.0) }", -1.0), 1.0);
     assert_eq!(d("fn f(x: f32) -> f32 { x.clamp(-1.0, 1.0) }", 1.5), 0.0);
-    assert_eq!(d("fn f(x: f32) -> f32 { floor(x) + round(x) + ceil(x) + signum(x) }", 0.3), 0.0);
+    assert_eq!(
+        d(
+            "fn f(x: f32) -> f32 { floor(x) + round(x) + ceil(x) + signum(x) }",
+            0.3
+        ),
+        0.0
+    );
 }
 
 #[test]
@@ -259,4 +289,3 @@ fn zero_derivative_functions_send_no_nan_back() {
     let c = compile("fn f(x: f32) -> f32 { floor(exp(x)) * 2.0 }", true).unwrap();
     assert_eq!(eval(&c.g, &[c.grads[0]], [1000.0, 0.0, 0.0, 0.0])[0], 0.0);
 }
-

@@ -65,7 +65,12 @@ pub fn print(t: &T) -> String {
         T::LogBase(x, b) => format!("({}).log({})", print(x), print(b)),
         T::Log10(x) => format!("log10({})", print(x)),
         T::Let(name, v, body) => format!("{{ let {name}: f64 = {}; {} }}", print(v), print(body)),
-        T::If(c, a, b) => format!("(if {} {{ {} }} else {})", printc(c), print(a), print_else(b)),
+        T::If(c, a, b) => format!(
+            "(if {} {{ {} }} else {})",
+            printc(c),
+            print(a),
+            print_else(b)
+        ),
     }
 }
 
@@ -135,7 +140,14 @@ impl Dual<'_> {
 
     pub fn eval(&mut self, t: &T) -> D {
         match t {
-            T::Var(v) => self.env.iter().rev().find(|(n, _)| n == v).expect("in scope").1,
+            T::Var(v) => {
+                self.env
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == v)
+                    .expect("in scope")
+                    .1
+            }
             T::Lit(v, _) | T::Const(v, _) => c(*v),
             T::Neg(a) => {
                 let a = self.eval(a);
@@ -326,7 +338,10 @@ const CONSTS: &[(f64, &str)] = &[
     (std::f64::consts::PI, "core::f64::consts::PI"),
     (std::f64::consts::LN_2, "std::f64::consts::LN_2"),
     (std::f64::consts::E, "f64::consts::E"),
-    (std::f64::consts::FRAC_1_SQRT_2, "f64::consts::FRAC_1_SQRT_2"),
+    (
+        std::f64::consts::FRAC_1_SQRT_2,
+        "f64::consts::FRAC_1_SQRT_2",
+    ),
 ];
 
 const CMPS: [CmpOp; 6] = [

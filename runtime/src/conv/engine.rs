@@ -191,9 +191,9 @@ impl<E: SimdElement, const KH: usize, const KW: usize> ForwardTask<'_, E, KH, KW
                 if KH != 0 && KW != 0 {
                     for c in 0..plan.src_c {
                         let wc = &wblk[c * KH * KW * OB..(c + 1) * KH * KW * OB];
-                        for p in 0..KH {
-                            for q in 0..KW {
-                                let off = c * cs + pq[p][q] + n0;
+                        for (p, row) in pq.iter().enumerate() {
+                            for (q, &tap) in row.iter().enumerate() {
+                                let off = c * cs + tap + n0;
                                 let t = (p * KW + q) * OB;
                                 fma_tap::<S, E, OB, NV>(
                                     s,

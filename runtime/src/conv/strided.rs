@@ -73,8 +73,8 @@ impl<'a, E: Copy, const N: usize> StridedRef<'a, E, N> {
     #[inline(always)]
     pub fn position(&self, index: [usize; N]) -> usize {
         let mut p = self.offset;
-        for k in 0..N {
-            p += index[k] * self.strides[k];
+        for (i, st) in index.iter().zip(&self.strides) {
+            p += i * st;
         }
         p
     }

@@ -207,8 +207,8 @@ fn is_2x2_tiling(s: &PoolShape, x_col_stride: usize) -> bool {
     s.window == [2, 2]
         && s.stride == [2, 2]
         && s.padding == [[0, 0]; 2]
-        && s.input[2] % 2 == 0
-        && s.input[3] % 2 == 0
+        && s.input[2].is_multiple_of(2)
+        && s.input[3].is_multiple_of(2)
         && x_col_stride == 1
 }
 

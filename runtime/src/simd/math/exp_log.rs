@@ -204,24 +204,19 @@ pub(crate) fn ln<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
 #[inline(always)]
 pub(crate) fn log2<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
     let (e, f, sv, r, hfsq) = ln_parts::<S, E>(s, x);
-    let y = <E as SimdElement>::add(
-        s,
-        E::fma(
-            s,
-            sv,
-            <E as SimdElement>::add(s, hfsq, r),
-            <E as SimdElement>::neg(s, hfsq),
-        ),
-        f,
-    );
+    // ln(1+f) = (f − hfsq) + s·(hfsq + R) as a double-word yh + yl (Fast2Sum: |f| > hfsq).
+    let yh = <E as SimdElement>::sub(s, f, hfsq);
+    let yl = <E as SimdElement>::sub(s, <E as SimdElement>::sub(s, f, yh), hfsq);
+    let yl = E::fma(s, sv, <E as SimdElement>::add(s, hfsq, r), yl);
     let l2h = c::<S, E>(s, LOG2E);
     let l2l = c::<S, E>(
         s,
-        2.035_527_374_093_103_3e-17 + (LOG2E - E::from_f64(LOG2E).to_f64()),
+        2.0355273740931033e-17 + (LOG2E - E::from_f64(LOG2E).to_f64()),
     );
-    let p = <E as SimdElement>::mul(s, y, l2h);
-    let pl = E::fma(s, y, l2h, <E as SimdElement>::neg(s, p));
-    let pl = E::fma(s, y, l2l, pl);
+    let p = <E as SimdElement>::mul(s, yh, l2h);
+    let pl = E::fma(s, yh, l2h, <E as SimdElement>::neg(s, p));
+    let pl = E::fma(s, yh, l2l, pl);
+    let pl = E::fma(s, yl, l2h, pl);
     let hi = <E as SimdElement>::add(s, e, p);
     // Fast2Sum correction: |e| >= |p| whenever e != 0, and hi == p exactly when e == 0.
     let lo = <E as SimdElement>::add(

@@ -13,11 +13,11 @@
 //! | function | f32 exhaustive (2^32 inputs) | f32 dense | f64 dense | bound asserted (f32 / f64) |
 //! |---|---|---|---|---|
 //! | `exp` | 1 | 1 | 1 | 1 / 1 |
-//! | `exp2` | – | 1 | 1 | 1 / 1 |
+//! | `exp2` | 1 | 1 | 1 | 1 / 1 |
 //! | `ln` | 1 | 1 | 1 | 1 / 1 |
-//! | `log2` | – | 1 | 1 | 1 / 1 |
-//! | `log1p` | – | 1 | 1 | 2 / 2 |
-//! | `expm1` | – | 1 | 1 | 2 / 2 |
+//! | `log2` | 1 | 1 | 1 | 1 / 1 |
+//! | `log1p` | 1 | 1 | 1 | 2 / 2 |
+//! | `expm1` | 1 | 1 | 1 | 2 / 2 |
 //! | `tanh` | 1 | 1 | 2 | 2 / 2 |
 //! | `sigmoid` | 2 | 2 | 2 | 2 / 2 |
 //! | `erf` | 1 | 1 | 1 | 2 / 2 |
@@ -29,12 +29,12 @@
 //! | `abs`, `signum`, `max`, `min`, `clamp`, `relu`, `floor`, `ceil`, `round` | exact | | | 0 |
 //!
 //! "dense" is 2 M inputs per type and function (random bit patterns plus uniform samples of
-//! [-30, 30]); CI runs a smaller dense sample (`runtime/tests/simd_accuracy.rs`) on every backend of the
-//! machine, and asserts identical results (NaN-ness included) across backends. The exhaustive
-//! column was measured on 2026-11-26 (AVX-512 dispatch, 2 threads, 3–17 min per function) with
-//! `SIMD_SWEEP=exp,ln,tanh,sigmoid,erf,sin cargo test --release -p simdgrad --test
-//! simd_exhaustive -- --ignored --nocapture` ("–" = not run); the dense columns with
-//! `… --test simd_exhaustive -- --ignored --nocapture print_dense`.
+//! [-30, 30]); CI runs a smaller dense sample (`runtime/tests/simd_accuracy.rs`) on every
+//! backend of the machine, and asserts identical results (NaN-ness included) across backends. The exhaustive
+//! column was measured on 2026-11-26 (AVX-512 dispatch, 2 threads, 1–17 min per function) with
+//! `SIMD_SWEEP=exp,exp2,ln,log2,log1p,expm1,tanh,sigmoid,erf,sin cargo test --release -p
+//! simdgrad --test simd_exhaustive -- --ignored --nocapture` ("–" = not run); the dense columns
+//! with `… --test simd_exhaustive -- --ignored --nocapture print_dense`.
 //!
 //! # Special values
 //!
