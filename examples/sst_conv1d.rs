@@ -3,10 +3,10 @@
 //!
 //! The task ("motif sentiment"): sentences of 20 tokens over a 40-word vocabulary, embedded by
 //! a fixed random table (the stand-in for GloVe). Every sentence contains the six "sentiment"
-//! tokens 0..=5, but only one triple appears *in order and adjacent*: `0 1 2` makes it
-//! positive, `3 4 5` negative; the other triple's tokens are scattered in a shuffled order.
-//! A bag of words therefore sees the same words in both classes (50% at best); the model must
-//! detect an ordered 3-gram, which is what width-3+ convolutions with max over time do.
+//! tokens 0..=5 as two adjacent triples, but only one in order: `0 1 2` makes it positive,
+//! `3 4 5` negative; the other triple is shuffled out of order (`5 3 4`). A bag of words sees
+//! the same words in both classes (50% at best); the model must detect an ordered 3-gram,
+//! which is what width-3+ convolutions with max over time do.
 //!
 //! ```text
 //! cargo run --release --example sst_conv1d -- --epochs 10
@@ -65,21 +65,20 @@ fn sentence<R: Rng>(rng: &mut R) -> (Vec<usize>, f32) {
     let mut tokens: Vec<usize> = (0..LEN).map(|_| rng.gen_range(6..VOCAB)).collect();
     let at = rng.gen_range(0..=LEN - 3);
     tokens[at..at + 3].copy_from_slice(&motif);
-    // The other class's words, shuffled, at three pairwise non-adjacent free positions (so
-    // they never form an ordered 3-gram).
-    let free: Vec<usize> = (0..LEN).filter(|&i| i + 1 < at || i > at + 3).collect();
-    let spots = loop {
-        let mut pick: Vec<usize> = free.choose_multiple(rng, 3).copied().collect();
-        pick.sort_unstable();
-        if pick.windows(2).all(|s| s[1] > s[0] + 1) {
-            break pick;
-        }
-    };
+    // The other class's words also appear as an adjacent triple, but never in their order
+    // (e.g. `5 3 4`), so a detector must see the order of three tokens, not just their set.
+    let free: Vec<usize> = (0..=LEN - 3)
+        .filter(|&i| i + 3 < at || i > at + 3)
+        .collect();
+    let spot = *free.choose(rng).unwrap_or(&0);
     let mut words = other;
-    words.shuffle(rng);
-    for (&s, &w) in spots.iter().zip(&words) {
-        tokens[s] = w;
+    while words == other {
+        words.shuffle(rng);
     }
+    if free.is_empty() {
+        return (tokens, if positive { 1.0 } else { 0.0 });
+    }
+    tokens[spot..spot + 3].copy_from_slice(&words);
     (tokens, if positive { 1.0 } else { 0.0 })
 }
 

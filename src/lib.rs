@@ -14,3 +14,8 @@ pub mod cases;
 pub mod limits;
 pub mod measure;
 pub mod ops;
+
+/// The README's code blocks, compiled and run as doctests so the README stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
