@@ -347,6 +347,9 @@ fn train(args: &Args) -> simdgrad::Result<()> {
     Ok(())
 }
 
+/// One chart: its area, title, y range and points.
+type Panel<'a, A> = (&'a A, &'static str, f64, f64, Vec<(f64, f64)>);
+
 /// Loss (left) and validation accuracy (right) per epoch, as an SVG.
 fn plot_curve(history: &[EpochStats], path: &Path) -> simdgrad::Result<()> {
     use plotters::prelude::*;
@@ -360,7 +363,7 @@ fn plot_curve(history: &[EpochStats], path: &Path) -> simdgrad::Result<()> {
     let epochs = history.len().max(2) as f64;
     let max_loss = history.iter().map(|h| h.loss).fold(0.0, f64::max).max(1e-3) * 1.1;
     let min_acc = history.iter().map(|h| h.accuracy).fold(1.0, f64::min);
-    let panels: [(&DrawingArea<_, _>, &str, f64, f64, Vec<(f64, f64)>); 2] = [
+    let panels: [Panel<'_, _>; 2] = [
         (
             &left,
             "training loss",

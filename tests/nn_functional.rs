@@ -26,19 +26,18 @@ fn softmax_and_log_softmax_match_a_reference_over_every_dim_and_width() {
         let lsm = x.log_softmax(-1).unwrap().to_vec();
         for r in 0..3 {
             let want = reference_softmax(&v[r * cols..(r + 1) * cols]);
-            for c in 0..cols {
+            for (c, &w) in want.iter().enumerate() {
                 let i = r * cols + c;
                 assert!(
-                    (sm[i] - want[c]).abs() <= 1e-15 + 4e-16 * want[c],
-                    "{cols}: {} vs {}",
-                    sm[i],
-                    want[c]
+                    (sm[i] - w).abs() <= 1e-15 + 4e-16 * w,
+                    "{cols}: {} vs {w}",
+                    sm[i]
                 );
                 assert!(
-                    (lsm[i] - want[c].ln()).abs() <= 1e-13,
+                    (lsm[i] - w.ln()).abs() <= 1e-13,
                     "{cols}: {} vs {}",
                     lsm[i],
-                    want[c].ln()
+                    w.ln()
                 );
             }
         }
@@ -113,13 +112,13 @@ fn softmax_and_log_softmax_gradients_match_finite_differences() {
     for dim in [0isize, 1, 2, -1] {
         check_grads(
             |a| a[0].softmax(dim),
-            &[x.clone()],
+            std::slice::from_ref(&x),
             GradCheckOptions::default(),
         )
         .unwrap();
         check_grads(
             |a| a[0].log_softmax(dim),
-            &[x.clone()],
+            std::slice::from_ref(&x),
             GradCheckOptions::default(),
         )
         .unwrap();
@@ -201,13 +200,13 @@ fn losses_match_references_and_their_gradients() {
     assert!((nll - want).abs() < 1e-12);
     check_grads(
         |a| cross_entropy(&a[0], &targets),
-        &[logits.clone()],
+        std::slice::from_ref(&logits),
         GradCheckOptions::default(),
     )
     .unwrap();
     check_grads(
         |a| nll_loss(&a[0].log_softmax(1)?, &targets),
-        &[logits.clone()],
+        std::slice::from_ref(&logits),
         GradCheckOptions::default(),
     )
     .unwrap();

@@ -537,7 +537,7 @@ fn general_fold_backward<K: ReduceKernel, E: SimdElement>(x: &[E], g: E, grad_in
     for (slot, &v) in grad_in.iter_mut().zip(x).rev() {
         let (d_acc, d_x) = K::scalar_partials(*slot, v);
         *slot = suffix * d_x;
-        suffix = suffix * d_acc;
+        suffix *= d_acc;
     }
 }
 

@@ -271,7 +271,7 @@ fn rows_last<E: SimdElement>(x: &Tensor<E>, dim: usize) -> Result<(Tensor<E>, us
     order.push(dim);
     let moved = x.permute(&order)?.contiguous();
     let cols = x.shape()[dim];
-    let rows = if cols == 0 { 0 } else { x.numel() / cols };
+    let rows = x.numel().checked_div(cols).unwrap_or(0);
     Ok((moved, rows, cols))
 }
 
