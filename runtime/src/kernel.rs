@@ -345,7 +345,12 @@ impl<K: ZipKernel, E: SimdElement> WithSimd for ZipForward<'_, K, E> {
         let body = n - n % lanes;
         let (oh, ot) = E::as_mut_simd::<S>(self.out);
         #[inline(always)]
-        fn load<S: Simd, E: SimdElement>(s: S, op: Operand<'_, E>, at: usize, len: usize) -> E::V<S> {
+        fn load<S: Simd, E: SimdElement>(
+            s: S,
+            op: Operand<'_, E>,
+            at: usize,
+            len: usize,
+        ) -> E::V<S> {
             match op {
                 Operand::Slice(x) => E::partial_load(s, &x[at..at + len], E::ZERO),
                 Operand::Scalar(v) => E::splat(s, v),
@@ -407,7 +412,8 @@ impl<K: ZipKernel, E: SimdElement> WithSimd for ZipBackward<'_, K, E> {
         let (gh, gt) = E::as_simd::<S>(self.g);
         let (gah, gat) = E::as_mut_simd::<S>(self.ga);
         let (gbh, gbt) = E::as_mut_simd::<S>(self.gb);
-        for ((((oa, ob), &a), &b), &g) in gah.iter_mut().zip(gbh.iter_mut()).zip(ah).zip(bh).zip(gh) {
+        for ((((oa, ob), &a), &b), &g) in gah.iter_mut().zip(gbh.iter_mut()).zip(ah).zip(bh).zip(gh)
+        {
             let (da, db) = K::simd_backward::<S, E>(s, a, b, g);
             *oa = da;
             *ob = db;
@@ -466,7 +472,8 @@ pub trait ReduceKernel: Copy + Send + Sync + 'static {
     /// Vector fold step, lane by lane.
     fn simd<S: Simd, E: SimdElement>(s: S, acc: E::V<S>, x: E::V<S>) -> E::V<S>;
     /// Vector partials `(∂f/∂acc, ∂f/∂x)`.
-    fn simd_partials<S: Simd, E: SimdElement>(s: S, acc: E::V<S>, x: E::V<S>) -> (E::V<S>, E::V<S>);
+    fn simd_partials<S: Simd, E: SimdElement>(s: S, acc: E::V<S>, x: E::V<S>)
+        -> (E::V<S>, E::V<S>);
 
     /// Folds a slice (the identity for an empty slice), SIMD with four accumulators.
     fn fold<E: SimdElement>(self, x: &[E]) -> E {

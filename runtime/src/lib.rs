@@ -20,18 +20,18 @@ extern crate self as simdgrad;
 
 pub mod autograd;
 pub mod check_grads;
+pub mod conv;
 pub mod element;
 pub mod error;
+pub mod io;
 pub mod layout;
+pub mod linalg;
+pub mod matmul;
+pub mod nn;
+pub mod parallel;
+pub mod pool;
 pub mod shape;
 pub mod tensor;
-pub mod io;
-pub mod linalg;
-pub mod nn;
-pub mod matmul;
-pub mod conv;
-pub mod pool;
-pub mod parallel;
 // Enabled by the SIMD-math work (see simd/mod.rs, kernel.rs):
 pub mod kernel;
 pub mod ops;
@@ -39,12 +39,12 @@ pub mod simd;
 
 pub use element::Element;
 pub use error::{Error, Result};
-pub use tensor::Tensor;
 /// Kernel-DSL attribute macros: `#[simdgrad::map]`, `#[simdgrad::zip]`, `#[simdgrad::reduce]`
 /// compile a scalar function into SIMD kernels and their symbolically derived derivative
 /// kernels (implementing [`kernel::MapKernel`], [`kernel::ZipKernel`], [`kernel::ReduceKernel`]).
 /// See the `simdgrad-macros` crate docs for the body language and the generated items.
 pub use simdgrad_macros::{map, reduce, zip};
+pub use tensor::Tensor;
 
 #[doc(hidden)]
 pub mod __private;

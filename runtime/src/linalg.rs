@@ -120,9 +120,27 @@ pub fn matmul_into<E: Element>(
             ),
         });
     }
-    let l = last_position(lhs.offset, lhs.rows, lhs.cols, lhs.row_stride, lhs.col_stride)?;
-    let r = last_position(rhs.offset, rhs.rows, rhs.cols, rhs.row_stride, rhs.col_stride)?;
-    let d = last_position(dst.offset, dst.rows, dst.cols, dst.row_stride, dst.col_stride)?;
+    let l = last_position(
+        lhs.offset,
+        lhs.rows,
+        lhs.cols,
+        lhs.row_stride,
+        lhs.col_stride,
+    )?;
+    let r = last_position(
+        rhs.offset,
+        rhs.rows,
+        rhs.cols,
+        rhs.row_stride,
+        rhs.col_stride,
+    )?;
+    let d = last_position(
+        dst.offset,
+        dst.rows,
+        dst.cols,
+        dst.row_stride,
+        dst.col_stride,
+    )?;
     check_fits("lhs", l, lhs.data.len())?;
     check_fits("rhs", r, rhs.data.len())?;
     check_fits("destination", d, dst.data.len())?;
@@ -203,10 +221,31 @@ mod tests {
                     at[p * m + i] = a[i * k + p];
                 }
             }
-            let lhs = MatRef { data: &at, offset: 0, rows: m, cols: k, row_stride: 1, col_stride: m };
-            let rhs = MatRef { data: &b, offset: 0, rows: k, cols: n, row_stride: n, col_stride: 1 };
+            let lhs = MatRef {
+                data: &at,
+                offset: 0,
+                rows: m,
+                cols: k,
+                row_stride: 1,
+                col_stride: m,
+            };
+            let rhs = MatRef {
+                data: &b,
+                offset: 0,
+                rows: k,
+                cols: n,
+                row_stride: n,
+                col_stride: 1,
+            };
             let mut c = vec![1.0; m * n];
-            let dst = MatMut { data: &mut c, offset: 0, rows: m, cols: n, row_stride: n, col_stride: 1 };
+            let dst = MatMut {
+                data: &mut c,
+                offset: 0,
+                rows: m,
+                cols: n,
+                row_stride: n,
+                col_stride: 1,
+            };
             matmul_into(dst, lhs, rhs, false, 1).unwrap();
             for (x, y) in c.iter().zip(&want) {
                 assert!((x - y).abs() <= 1e-12 * (1.0 + y.abs()), "{x} vs {y}");
@@ -219,9 +258,30 @@ mod tests {
         let a = [1.0f32, 2.0];
         let b = [3.0f32, 4.0];
         let mut c = [10.0f32];
-        let lhs = MatRef { data: &a, offset: 0, rows: 1, cols: 2, row_stride: 2, col_stride: 1 };
-        let rhs = MatRef { data: &b, offset: 0, rows: 2, cols: 1, row_stride: 1, col_stride: 1 };
-        let dst = MatMut { data: &mut c, offset: 0, rows: 1, cols: 1, row_stride: 1, col_stride: 1 };
+        let lhs = MatRef {
+            data: &a,
+            offset: 0,
+            rows: 1,
+            cols: 2,
+            row_stride: 2,
+            col_stride: 1,
+        };
+        let rhs = MatRef {
+            data: &b,
+            offset: 0,
+            rows: 2,
+            cols: 1,
+            row_stride: 1,
+            col_stride: 1,
+        };
+        let dst = MatMut {
+            data: &mut c,
+            offset: 0,
+            rows: 1,
+            cols: 1,
+            row_stride: 1,
+            col_stride: 1,
+        };
         matmul_into(dst, lhs, rhs, true, 1).unwrap();
         assert_eq!(c, [21.0]);
     }
@@ -230,18 +290,54 @@ mod tests {
     fn rejects_out_of_bounds_and_mismatched_shapes() {
         let a = [0.0f32; 4];
         let mut c = [0.0f32; 4];
-        let ok = MatRef { data: &a, offset: 0, rows: 2, cols: 2, row_stride: 2, col_stride: 1 };
+        let ok = MatRef {
+            data: &a,
+            offset: 0,
+            rows: 2,
+            cols: 2,
+            row_stride: 2,
+            col_stride: 1,
+        };
         let too_far = MatRef { offset: 1, ..ok };
-        let dst = MatMut { data: &mut c, offset: 0, rows: 2, cols: 2, row_stride: 2, col_stride: 1 };
+        let dst = MatMut {
+            data: &mut c,
+            offset: 0,
+            rows: 2,
+            cols: 2,
+            row_stride: 2,
+            col_stride: 1,
+        };
         let err = matmul_into(dst, too_far, ok, false, 1).unwrap_err();
-        assert!(err.to_string().contains("lhs reaches storage position 4"), "{err}");
-        let dst = MatMut { data: &mut c, offset: 0, rows: 2, cols: 2, row_stride: 2, col_stride: 1 };
-        let wide = MatRef { rows: 1, cols: 4, row_stride: 4, ..ok };
+        assert!(
+            err.to_string().contains("lhs reaches storage position 4"),
+            "{err}"
+        );
+        let dst = MatMut {
+            data: &mut c,
+            offset: 0,
+            rows: 2,
+            cols: 2,
+            row_stride: 2,
+            col_stride: 1,
+        };
+        let wide = MatRef {
+            rows: 1,
+            cols: 4,
+            row_stride: 4,
+            ..ok
+        };
         assert!(matches!(
             matmul_into(dst, wide, ok, false, 1),
             Err(Error::ShapeMismatch { .. })
         ));
-        let dst = MatMut { data: &mut c, offset: 0, rows: 2, cols: 2, row_stride: 0, col_stride: 1 };
+        let dst = MatMut {
+            data: &mut c,
+            offset: 0,
+            rows: 2,
+            cols: 2,
+            row_stride: 0,
+            col_stride: 1,
+        };
         assert!(matmul_into(dst, ok, ok, false, 1).is_err());
     }
 }

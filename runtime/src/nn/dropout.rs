@@ -52,6 +52,12 @@ impl Dropout {
         self.rate
     }
 
+    /// Switches training mode (`false`: the layer is the identity). The same as
+    /// [`Module::set_training`], without having to name the element type.
+    pub fn set_training(&mut self, training: bool) {
+        self.training = training;
+    }
+
     /// `true` in training mode.
     pub fn is_training(&self) -> bool {
         self.training
@@ -69,6 +75,6 @@ impl<E: SimdElement> Module<E> for Dropout {
     }
 
     fn set_training(&mut self, training: bool) {
-        self.training = training;
+        Dropout::set_training(self, training);
     }
 }

@@ -12,9 +12,9 @@
 use crate::Element;
 use pulp::Simd;
 
-pub mod math;
 mod impl_f32;
 mod impl_f64;
+pub mod math;
 
 /// Scalar math with the semantics the kernel DSL documents (same NaN / ±0 / ±inf behaviour as the
 /// vector functions of [`SimdElement`]).
