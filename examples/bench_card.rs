@@ -345,6 +345,7 @@ fn main() {
         std::process::exit(2);
     }
     let rows = measure_rows(&o);
+    softmax_rows(&o);
     println!("\nroofs measured in this run (1 thread unless stated):");
     print!("{}", Limits::measure(o.quick, o.clock).table());
     println!(
@@ -404,4 +405,61 @@ fn main() {
             );
         }
     }
+}
+
+/// The softmax rows of the bench card (`1024x1024`, last dim, threads 1 and 2). Forward rows
+/// allocate their output (the tensor API returns a fresh tensor); `softmax_bwd` times the
+/// isolated backward kernel; `softmax_fwdbwd` runs forward + backward through autograd.
+fn softmax_rows(o: &Options) {
+    use simdgrad::nn::functional::softmax_backward;
+    use simdgrad::parallel::{self, Parallelism};
+    use simdgrad::Tensor;
+
+    let (rows, cols) = (1024usize, 1024usize);
+    let n = rows * cols;
+    let x = Tensor::<f32>::randn_seeded(&[rows, cols], 1).expect("input");
+    let g = Tensor::<f32>::randn_seeded(&[rows, cols], 2).expect("gradient");
+    let y = x.softmax(-1).expect("softmax");
+    // Wall clock: with 2 threads the calling thread's CPU time would miss the other's work.
+    let plan = plans(o).0.with_clock(Clock::Wall);
+    let before = parallel::get();
+    println!();
+    for threads in [1usize, 2] {
+        parallel::set(Parallelism { threads, ..before });
+        let line = |op: &str, bytes: usize, t: Timing| {
+            println!(
+                "BENCH simdgrad {op} {rows}x{cols} {threads} {:.4} {:.2} GBps",
+                t.median_ms,
+                t.gbps(bytes as f64)
+            );
+        };
+        line(
+            "softmax",
+            8 * n,
+            measure::time(plan, || drop(x.softmax(-1).expect("softmax"))),
+        );
+        line(
+            "logsoftmax",
+            8 * n,
+            measure::time(plan, || drop(x.log_softmax(-1).expect("log_softmax"))),
+        );
+        line(
+            "softmax_bwd",
+            12 * n,
+            measure::time(plan, || {
+                drop(softmax_backward(&y, &g, -1).expect("backward"))
+            }),
+        );
+        let leaf = x.detach().requires_grad_(true);
+        line(
+            "softmax_fwdbwd",
+            16 * n,
+            measure::time(plan, || {
+                leaf.zero_grad();
+                let out = leaf.softmax(-1).expect("softmax");
+                out.backward_with(&g).expect("backward");
+            }),
+        );
+    }
+    parallel::set(before);
 }

@@ -243,3 +243,35 @@ fn losses_match_references_and_their_gradients() {
         .unwrap();
     assert_eq!(z.grad().unwrap().to_vec(), vec![0.25]);
 }
+
+#[test]
+fn isolated_backward_kernels_match_autograd_and_check_shapes() {
+    use simdgrad::nn::functional::{log_softmax_backward, softmax_backward};
+    let x = Tensor::<f64>::randn_seeded(&[3, 6], 4).unwrap();
+    let g = Tensor::<f64>::randn_seeded(&[3, 6], 5).unwrap();
+    for (log, y) in [
+        (false, x.softmax(1).unwrap()),
+        (true, x.log_softmax(1).unwrap()),
+    ] {
+        let leaf = x.detach().requires_grad_(true);
+        let out = if log {
+            leaf.log_softmax(1)
+        } else {
+            leaf.softmax(1)
+        }
+        .unwrap();
+        out.backward_with(&g).unwrap();
+        let isolated = if log {
+            log_softmax_backward(&y, &g, 1)
+        } else {
+            softmax_backward(&y, &g, -1)
+        }
+        .unwrap();
+        assert_eq!(isolated.to_vec(), leaf.grad().unwrap().to_vec());
+    }
+    let err = softmax_backward(&x, &g.narrow(1, 0, 5).unwrap(), 1).unwrap_err();
+    assert!(
+        err.to_string().contains("[3, 6]") && err.to_string().contains("[3, 5]"),
+        "{err}"
+    );
+}

@@ -7,6 +7,7 @@ mod pool;
 mod softmax;
 
 pub use loss::{bce_with_logits, cross_entropy, nll_loss};
+pub use softmax::{log_softmax_backward, softmax_backward};
 
 use rand::Rng;
 

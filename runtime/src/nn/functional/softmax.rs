@@ -339,6 +339,51 @@ pub(crate) fn backward_raw<E: SimdElement>(
     Tensor::from_vec(out, &shape)?.permute(&restore_order(y.ndim(), dim))
 }
 
+/// The isolated softmax backward kernel over `dim`: `dx = y ⊙ (g − ⟨g, y⟩)` given the forward
+/// output `y` and the upstream gradient `g` (what autograd runs; public for benchmarks and for
+/// users fusing their own graphs).
+///
+/// # Errors
+/// [`crate::Error::ShapeMismatch`] if `y` and `g` differ in shape; a bad dim.
+pub fn softmax_backward<E: SimdElement>(
+    y: &Tensor<E>,
+    g: &Tensor<E>,
+    dim: isize,
+) -> Result<Tensor<E>> {
+    checked_backward("softmax_backward", y, g, dim, Kind::Softmax)
+}
+
+/// The isolated log-softmax backward kernel over `dim`: `dx = g − exp(y) · Σ g` given the
+/// forward output `y` and the upstream gradient `g`.
+///
+/// # Errors
+/// [`crate::Error::ShapeMismatch`] if `y` and `g` differ in shape; a bad dim.
+pub fn log_softmax_backward<E: SimdElement>(
+    y: &Tensor<E>,
+    g: &Tensor<E>,
+    dim: isize,
+) -> Result<Tensor<E>> {
+    checked_backward("log_softmax_backward", y, g, dim, Kind::LogSoftmax)
+}
+
+fn checked_backward<E: SimdElement>(
+    op: &'static str,
+    y: &Tensor<E>,
+    g: &Tensor<E>,
+    dim: isize,
+    kind: Kind,
+) -> Result<Tensor<E>> {
+    if y.shape() != g.shape() {
+        return Err(crate::Error::ShapeMismatch {
+            op,
+            lhs: y.shape().to_vec(),
+            rhs: g.shape().to_vec(),
+        });
+    }
+    let d = crate::shape::normalize_dim(op, dim, y.shape())?;
+    backward_raw(y, g, d, kind)
+}
+
 fn recorded<E: SimdElement>(x: &Tensor<E>, dim: isize, kind: Kind) -> Result<Tensor<E>> {
     let name = match kind {
         Kind::Softmax => "softmax",
