@@ -325,37 +325,11 @@ impl SimdElement for f32 {
     }
 
     #[inline(always)]
-    fn exp<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::exp::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn exp2<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::exp2::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn ln<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::ln::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn log2<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::log2::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn log1p<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::log1p::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn expm1<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::expm1::<S, f32>(s, x)
-    }
-    #[inline(always)]
     fn sqrt<S: Simd>(s: S, x: S::f32s) -> S::f32s {
         s.sqrt_f32s(x)
     }
-    #[inline(always)]
-    fn rsqrt<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::rsqrt::<S, f32>(s, x)
-    }
+    forward_vector_math!();
+
     #[inline(always)]
     fn recip<S: Simd>(s: S, x: S::f32s) -> S::f32s {
         s.div_f32s(s.splat_f32s(1.0), x)
@@ -363,65 +337,5 @@ impl SimdElement for f32 {
     #[inline(always)]
     fn abs<S: Simd>(s: S, x: S::f32s) -> S::f32s {
         s.and_f32s(x, s.splat_f32s(f32::from_bits(0x7fff_ffff)))
-    }
-    #[inline(always)]
-    fn signum<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::signum::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn max<S: Simd>(s: S, a: S::f32s, b: S::f32s) -> S::f32s {
-        math::max::<S, f32>(s, a, b)
-    }
-    #[inline(always)]
-    fn min<S: Simd>(s: S, a: S::f32s, b: S::f32s) -> S::f32s {
-        math::min::<S, f32>(s, a, b)
-    }
-    #[inline(always)]
-    fn clamp<S: Simd>(s: S, x: S::f32s, lo: S::f32s, hi: S::f32s) -> S::f32s {
-        math::min::<S, f32>(s, math::max::<S, f32>(s, x, lo), hi)
-    }
-    #[inline(always)]
-    fn tanh<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::tanh::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn sigmoid<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::sigmoid::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn relu<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::relu::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn sin<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::sin::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn cos<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::cos::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn erf<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::erf::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn floor<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::floor::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn ceil<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::ceil::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn round<S: Simd>(s: S, x: S::f32s) -> S::f32s {
-        math::round::<S, f32>(s, x)
-    }
-    #[inline(always)]
-    fn powf<S: Simd>(s: S, x: S::f32s, y: S::f32s) -> S::f32s {
-        math::powf::<S, f32>(s, x, y)
-    }
-    #[inline(always)]
-    fn powi<S: Simd>(s: S, x: S::f32s, n: i32) -> S::f32s {
-        math::powi::<S, f32>(s, x, n)
     }
 }

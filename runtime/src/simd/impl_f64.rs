@@ -349,37 +349,11 @@ impl SimdElement for f64 {
     }
 
     #[inline(always)]
-    fn exp<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::exp::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn exp2<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::exp2::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn ln<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::ln::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn log2<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::log2::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn log1p<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::log1p::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn expm1<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::expm1::<S, f64>(s, x)
-    }
-    #[inline(always)]
     fn sqrt<S: Simd>(s: S, x: S::f64s) -> S::f64s {
         s.sqrt_f64s(x)
     }
-    #[inline(always)]
-    fn rsqrt<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::rsqrt::<S, f64>(s, x)
-    }
+    forward_vector_math!();
+
     #[inline(always)]
     fn recip<S: Simd>(s: S, x: S::f64s) -> S::f64s {
         s.div_f64s(s.splat_f64s(1.0), x)
@@ -387,65 +361,5 @@ impl SimdElement for f64 {
     #[inline(always)]
     fn abs<S: Simd>(s: S, x: S::f64s) -> S::f64s {
         s.and_f64s(x, s.splat_f64s(f64::from_bits(0x7fff_ffff_ffff_ffff)))
-    }
-    #[inline(always)]
-    fn signum<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::signum::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn max<S: Simd>(s: S, a: S::f64s, b: S::f64s) -> S::f64s {
-        math::max::<S, f64>(s, a, b)
-    }
-    #[inline(always)]
-    fn min<S: Simd>(s: S, a: S::f64s, b: S::f64s) -> S::f64s {
-        math::min::<S, f64>(s, a, b)
-    }
-    #[inline(always)]
-    fn clamp<S: Simd>(s: S, x: S::f64s, lo: S::f64s, hi: S::f64s) -> S::f64s {
-        math::min::<S, f64>(s, math::max::<S, f64>(s, x, lo), hi)
-    }
-    #[inline(always)]
-    fn tanh<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::tanh::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn sigmoid<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::sigmoid::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn relu<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::relu::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn sin<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::sin::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn cos<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::cos::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn erf<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::erf::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn floor<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::floor::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn ceil<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::ceil::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn round<S: Simd>(s: S, x: S::f64s) -> S::f64s {
-        math::round::<S, f64>(s, x)
-    }
-    #[inline(always)]
-    fn powf<S: Simd>(s: S, x: S::f64s, y: S::f64s) -> S::f64s {
-        math::powf::<S, f64>(s, x, y)
-    }
-    #[inline(always)]
-    fn powi<S: Simd>(s: S, x: S::f64s, n: i32) -> S::f64s {
-        math::powi::<S, f64>(s, x, n)
     }
 }
