@@ -123,6 +123,7 @@ impl ScalarMath for f32 {
 impl Prim for f32 {
     const MANT_BITS: u32 = 23;
     const EXP_RANGE: (f64, f64) = (-104.0, 89.0);
+    const POW2_FAST_K: f64 = 124.0;
     const EXP_POLY: &'static [f64] = math::EXP_POLY_F32;
     const LN_POLY: &'static [f64] = math::LN_POLY_F32;
     const POW_LOG_POLY: &'static [f64] = &[
@@ -185,6 +186,10 @@ impl Prim for f32 {
         let bits: S::u32s = bytemuck::cast(t);
         let b = s.and_u32s(bits, s.splat_u32s(bit as u32));
         s.not_m32s(s.equal_u32s(b, s.splat_u32s(0)))
+    }
+    #[inline(always)]
+    fn all_lanes<S: Simd>(_s: S, m: S::m32s) -> bool {
+        math::all_true_mask::<S::m32s, S::u32s, u32>(m, S::F32_LANES)
     }
     #[inline(always)]
     fn map_lanes<S: Simd>(s: S, m: S::m32s, x: S::f32s, f: fn(f32) -> f32) -> S::f32s {

@@ -119,6 +119,7 @@ impl ScalarMath for f64 {
 impl Prim for f64 {
     const MANT_BITS: u32 = 52;
     const EXP_RANGE: (f64, f64) = (-746.0, 710.0);
+    const POW2_FAST_K: f64 = 1020.0;
     const EXP_POLY: &'static [f64] = math::EXP_POLY_F64;
     const LN_POLY: &'static [f64] = math::LN_POLY_F64;
     const POW_LOG_POLY: &'static [f64] = &[
@@ -209,6 +210,10 @@ impl Prim for f64 {
         let bits: S::u64s = bytemuck::cast(t);
         let b = s.and_u64s(bits, s.splat_u64s(bit));
         s.not_m64s(s.equal_u64s(b, s.splat_u64s(0)))
+    }
+    #[inline(always)]
+    fn all_lanes<S: Simd>(_s: S, m: S::m64s) -> bool {
+        math::all_true_mask::<S::m64s, S::u64s, u64>(m, S::F64_LANES)
     }
     #[inline(always)]
     fn map_lanes<S: Simd>(s: S, m: S::m64s, x: S::f64s, f: fn(f64) -> f64) -> S::f64s {

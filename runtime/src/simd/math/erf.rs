@@ -4,7 +4,7 @@
 
 use pulp::Simd;
 
-use super::exp_log::exp;
+use super::exp::exp;
 use super::{c, copysign, Prim};
 use crate::simd::SimdElement;
 

@@ -74,14 +74,19 @@ use super::SimdElement;
 
 mod erf;
 mod exact;
-mod exp_log;
+mod exp;
+mod log;
 mod pow;
 mod tanh_sigmoid;
 mod trig;
 
+#[cfg(test)]
+mod fast_path_tests;
+
 pub(crate) use erf::erf;
 pub(crate) use exact::{ceil, floor, max, min, relu, round, signum};
-pub(crate) use exp_log::{exp, exp2, expm1, ln, log1p, log2};
+pub(crate) use exp::{exp, exp2, expm1};
+pub(crate) use log::{ln, log1p, log2};
 pub(crate) use pow::{powf, powi, rsqrt};
 pub(crate) use tanh_sigmoid::{sigmoid, tanh};
 pub(crate) use trig::{cos, sin, TrigCoeffs, TRIG_F32, TRIG_F64};
@@ -139,6 +144,9 @@ pub(crate) trait Prim: SimdElement {
     const MANT_BITS: u32;
     /// Clamp range of `exp`'s argument: beyond it the result is exactly `0` or `+inf`.
     const EXP_RANGE: (f64, f64);
+    /// Largest `|k|` for which the exp family's fast paths scale by a single `2^k`: `2^k` and
+    /// `p·2^k` for `p ∈ [0.7, 1.42]` are normal (two below the exponent range on each side).
+    const POW2_FAST_K: f64;
     /// [`EXP_POLY_F32`] or [`EXP_POLY_F64`].
     const EXP_POLY: &'static [f64];
     /// [`LN_POLY_F32`] or [`LN_POLY_F64`].
@@ -182,6 +190,8 @@ pub(crate) trait Prim: SimdElement {
     fn exponent<S: Simd>(s: S, x: Self::V<S>) -> Self::V<S>;
     /// Lanes where the integer-valued `k` (|k| < 2^20) has `bit` set (two's complement).
     fn int_bit<S: Simd>(s: S, k: Self::V<S>, bit: u64) -> Self::M<S>;
+    /// True if every lane of `m` is set.
+    fn all_lanes<S: Simd>(s: S, m: Self::M<S>) -> bool;
     /// Applies the scalar `f` to the lanes selected by `m`, leaving the others.
     fn map_lanes<S: Simd>(s: S, m: Self::M<S>, x: Self::V<S>, f: fn(Self) -> Self) -> Self::V<S>;
 }
@@ -255,6 +265,44 @@ where
             bits |= (b as u64) << (8 * i);
         }
         (bits.trailing_zeros() as usize).min(lanes)
+    }
+}
+
+/// True if every lane of a pulp mask is set; the two mask shapes as in [`first_true_mask`]
+/// (`W` is the lane's integer type, `lanes` the lane count).
+#[inline(always)]
+pub(crate) fn all_true_mask<M, U, W>(m: M, lanes: usize) -> bool
+where
+    M: bytemuck::NoUninit,
+    U: bytemuck::Pod,
+    W: bytemuck::Pod + PartialEq,
+{
+    if core::mem::size_of::<M>() == core::mem::size_of::<U>() {
+        let u: U = bytemuck::cast(m);
+        let words = bytemuck::cast_slice::<U, W>(core::slice::from_ref(&u));
+        let zero = W::zeroed();
+        words.iter().all(|&w| w != zero)
+    } else {
+        // Straight from the mask register (a byte loop would go through memory).
+        let bits = match core::mem::size_of::<M>() {
+            1 => bytemuck::cast::<M, u8>(m) as u64,
+            2 => bytemuck::cast::<M, u16>(m) as u64,
+            4 => bytemuck::cast::<M, u32>(m) as u64,
+            8 => bytemuck::cast::<M, u64>(m),
+            _ => {
+                let mut bits = 0u64;
+                for (i, &b) in bytemuck::bytes_of(&m).iter().enumerate().take(8) {
+                    bits |= (b as u64) << (8 * i);
+                }
+                bits
+            }
+        };
+        let full = if lanes >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << lanes) - 1
+        };
+        bits & full == full
     }
 }
 

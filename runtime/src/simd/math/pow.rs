@@ -3,7 +3,7 @@
 use pulp::Simd;
 
 use super::exact::floor;
-use super::exp_log::exp_dw;
+use super::exp::exp_dw;
 use super::{c, poly, Prim};
 use crate::simd::{ScalarMath, SimdElement};
 

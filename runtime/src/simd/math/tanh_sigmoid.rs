@@ -1,9 +1,10 @@
 //! `tanh` and `sigmoid` from `expm1`/`exp`: saturation to exactly `±1`/`0`/`1`, `tanh(±0) = ±0`,
-//! and no overflow for any input.
+//! and no overflow for any input. Like the exp family, each takes a fast path when every lane
+//! of the register is in the range where the exact path's clamps and selects are no-ops.
 
 use pulp::Simd;
 
-use super::exp_log::{exp, expm1_dw};
+use super::exp::{exp_exact, exp_fast, exp_fast_max, expm1_dw, expm1_dw_fast};
 use super::{c, copysign, Prim};
 use crate::simd::SimdElement;
 
@@ -12,13 +13,41 @@ use crate::simd::SimdElement;
 #[inline(always)]
 pub(crate) fn tanh<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
     let a = <E as SimdElement>::abs(s, x);
+    if E::all_lanes(s, <E as SimdElement>::le(s, a, c::<S, E>(s, E::TANH_SAT))) {
+        tanh_fast::<S, E>(s, x, a)
+    } else {
+        tanh_exact::<S, E>(s, x)
+    }
+}
+
+/// [`tanh`] for `|x| <= TANH_SAT` (`a = |x|`): no lane saturates and
+/// `2|x| <= EXPM1_FAST_MAX`.
+#[inline(always)]
+pub(crate) fn tanh_fast<S: Simd, E: Prim>(s: S, x: E::V<S>, a: E::V<S>) -> E::V<S> {
+    let (eh, el) = expm1_dw_fast::<S, E>(s, <E as SimdElement>::add(s, a, a));
+    let t = tanh_quotient::<S, E>(s, eh, el);
+    // The quotient is never negative (+0 at x = ±0), so or-ing in x's sign bit is `copysign`.
+    E::or_bits(s, t, E::and_bits(s, x, E::splat(s, -E::ZERO)))
+}
+
+/// [`tanh`] for every `x`.
+#[inline(always)]
+pub(crate) fn tanh_exact<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
+    let a = <E as SimdElement>::abs(s, x);
     let sat = c::<S, E>(s, E::TANH_SAT);
     let big = <E as SimdElement>::gt(s, a, sat);
     let ac = E::select(s, big, sat, a);
     let (eh, el) = expm1_dw::<S, E>(s, <E as SimdElement>::add(s, ac, ac));
-    // (eh+el)/(eh+el+2): the denominator kept exact (TwoSum), then one correction of the
-    // quotient from its exact residual, so only a final rounding remains on top of expm1's
-    // double-word error.
+    let t = tanh_quotient::<S, E>(s, eh, el);
+    let t = E::select(s, big, c::<S, E>(s, 1.0), t);
+    copysign::<S, E>(s, t, x)
+}
+
+/// `(eh+el)/(eh+el+2)` for `eh + el = expm1(2|x|) >= 0`: the denominator kept exact (TwoSum),
+/// then one correction of the quotient from its exact residual, so only a final rounding
+/// remains on top of expm1's double-word error.
+#[inline(always)]
+fn tanh_quotient<S: Simd, E: Prim>(s: S, eh: E::V<S>, el: E::V<S>) -> E::V<S> {
     let two = c::<S, E>(s, 2.0);
     let dh = <E as SimdElement>::add(s, eh, two);
     let bb = <E as SimdElement>::sub(s, dh, eh);
@@ -32,17 +61,44 @@ pub(crate) fn tanh<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
     let nt0 = <E as SimdElement>::neg(s, t0);
     let res = <E as SimdElement>::add(s, E::fma(s, nt0, dh, eh), el);
     let res = E::fma(s, nt0, dl, res);
-    let t = <E as SimdElement>::add(s, t0, <E as SimdElement>::div(s, res, dh));
-    let t = E::select(s, big, c::<S, E>(s, 1.0), t);
-    copysign::<S, E>(s, t, x)
+    <E as SimdElement>::add(s, t0, <E as SimdElement>::div(s, res, dh))
 }
 
 /// Logistic sigmoid: `z = e^-|x|`, then `1/(1+z)` for `x >= 0` and `z/(1+z)` for `x < 0` (one
 /// division), so neither branch overflows.
 #[inline(always)]
 pub(crate) fn sigmoid<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
-    let a = <E as SimdElement>::abs(s, x);
-    let z = exp::<S, E>(s, <E as SimdElement>::neg(s, a));
+    let lo = c::<S, E>(s, -exp_fast_max::<E>());
+    if E::all_lanes(s, <E as SimdElement>::ge(s, neg_abs::<S, E>(s, x), lo)) {
+        sigmoid_fast::<S, E>(s, x)
+    } else {
+        sigmoid_exact::<S, E>(s, x)
+    }
+}
+
+/// [`sigmoid`] for `|x| <= exp_fast_max()`.
+#[inline(always)]
+pub(crate) fn sigmoid_fast<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
+    let na = neg_abs::<S, E>(s, x);
+    sigmoid_from_z::<S, E>(s, x, exp_fast::<S, E>(s, na))
+}
+
+/// [`sigmoid`] for every `x`.
+#[inline(always)]
+pub(crate) fn sigmoid_exact<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
+    let na = neg_abs::<S, E>(s, x);
+    sigmoid_from_z::<S, E>(s, x, exp_exact::<S, E>(s, na))
+}
+
+/// `−|x|` in one operation: the sign bit set.
+#[inline(always)]
+fn neg_abs<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
+    E::or_bits(s, x, E::splat(s, -E::ZERO))
+}
+
+/// `1/(1+z)` for `x >= 0`, `z/(1+z)` for `x < 0`, with `z = e^-|x|`.
+#[inline(always)]
+fn sigmoid_from_z<S: Simd, E: Prim>(s: S, x: E::V<S>, z: E::V<S>) -> E::V<S> {
     let one = c::<S, E>(s, 1.0);
     let num = E::select(s, <E as SimdElement>::lt(s, x, c::<S, E>(s, 0.0)), z, one);
     <E as SimdElement>::div(s, num, <E as SimdElement>::add(s, one, z))
