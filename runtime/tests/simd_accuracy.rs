@@ -231,6 +231,113 @@ fn powf_follows_ieee_edge_cases_and_stays_accurate() {
     check_f64(Func::Powf, 2, &x64, &y64);
 }
 
+/// Bases and exponents at the ends of the formats: huge and tiny magnitudes, values next to 1,
+/// odd and even integers beyond the fraction width, and the specials.
+fn pow_extremes() -> (Vec<f64>, Vec<f64>) {
+    let mut bases = vec![
+        0.0,
+        f64::MIN_POSITIVE,
+        1e-300,
+        1e-40,
+        4e-45,
+        1e-30,
+        1e-10,
+        0.5,
+        1.0 - f64::EPSILON,
+        1.0 - 1e-7,
+        1.0,
+        1.0 + f64::EPSILON,
+        1.0 + 1.2e-7,
+        2.0,
+        10.0,
+        1e10,
+        1e30,
+        3e38,
+        1e300,
+        f64::MAX,
+        f64::INFINITY,
+    ];
+    bases.extend(bases.clone().iter().map(|b| -b));
+    bases.push(f64::NAN);
+    let mut exps = vec![
+        0.0,
+        1e-45,
+        1e-10,
+        0.5,
+        1.0,
+        1.5,
+        2.0,
+        3.0,
+        16_777_215.0,
+        16_777_216.0,
+        9_007_199_254_740_991.0,
+        1e10,
+        1e20,
+        3e38,
+        1e300,
+        f64::MAX,
+        f64::INFINITY,
+    ];
+    exps.extend(exps.clone().iter().map(|e| -e));
+    exps.push(f64::NAN);
+    (bases, exps)
+}
+
+/// `powf` against std's `powf` of the same type on every backend: within 2 ulp where std's
+/// result is finite and non-zero, bit for bit (sign included) where it is 0, ±inf or NaN.
+#[test]
+fn powf_matches_std_at_huge_and_tiny_bases_and_exponents() {
+    let (bases, exps) = pow_extremes();
+    let (mut x32, mut y32, mut x64, mut y64) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for &b in &bases {
+        for &e in &exps {
+            x32.push(b as f32);
+            y32.push(e as f32);
+            x64.push(b);
+            y64.push(e);
+        }
+    }
+    let mut failures = Vec::new();
+    for b in backends() {
+        let o32 = run::<f32>(b, Func::Powf, &x32, &y32);
+        for i in 0..x32.len() {
+            let want = x32[i].powf(y32[i]);
+            let ok = if want.is_finite() && want != 0.0 {
+                ulp32(o32[i], want) <= 2
+            } else {
+                o32[i].to_bits() == want.to_bits() || (o32[i].is_nan() && want.is_nan())
+            };
+            if !ok {
+                failures.push(format!(
+                    "f32 {b:?}: powf({:e}, {:e}) = {:e}, std {want:e}",
+                    x32[i], y32[i], o32[i]
+                ));
+            }
+        }
+        let o64 = run::<f64>(b, Func::Powf, &x64, &y64);
+        for i in 0..x64.len() {
+            let want = x64[i].powf(y64[i]);
+            let ok = if want.is_finite() && want != 0.0 {
+                ulp64(o64[i], want) <= 2
+            } else {
+                o64[i].to_bits() == want.to_bits() || (o64[i].is_nan() && want.is_nan())
+            };
+            if !ok {
+                failures.push(format!(
+                    "f64 {b:?}: powf({:e}, {:e}) = {:e}, std {want:e}",
+                    x64[i], y64[i], o64[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures[..failures.len().min(40)].join("\n")
+    );
+}
+
 #[test]
 fn powi_matches_repeated_products_and_powf() {
     let x32 = inputs_f32();

@@ -102,7 +102,7 @@ pub(crate) fn exp_exact<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
     scale::<S, E>(s, exp_poly::<S, E>(s, r), k)
 }
 
-/// `e^(h + l)` for a double-word argument (`|l|` tiny against `h`; `l` must be finite).
+/// `e^(h + l)` for a double-word argument (`|l| <= ulp(h)`; `l` must be finite).
 #[inline(always)]
 pub(crate) fn exp_dw<S: Simd, E: Prim>(s: S, h: E::V<S>, l: E::V<S>) -> E::V<S> {
     if all_within::<S, E>(s, h, exp_fast_max::<E>()) {
@@ -125,6 +125,9 @@ pub(crate) fn exp_dw_fast<S: Simd, E: Prim>(s: S, h: E::V<S>, l: E::V<S>) -> E::
 pub(crate) fn exp_dw_exact<S: Simd, E: Prim>(s: S, h: E::V<S>, l: E::V<S>) -> E::V<S> {
     let (lo, hi) = E::EXP_RANGE;
     let hc = clamp_keep_nan::<S, E>(s, h, lo, hi);
+    // Where h was clamped the result is 0 or +inf whatever l is, and l (up to ulp(h), huge for
+    // h near the format's maximum) must not leak into the reduced argument.
+    let l = E::select(s, <E as SimdElement>::eq(s, hc, h), l, c::<S, E>(s, 0.0));
     let (k, r) = reduce_ln2::<S, E>(s, hc);
     let r = <E as SimdElement>::add(s, r, l);
     scale::<S, E>(s, exp_poly::<S, E>(s, r), k)
