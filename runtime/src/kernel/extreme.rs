@@ -30,15 +30,6 @@ fn pick<S: Simd, E: SimdElement, const MAX: bool>(s: S, a: E::V<S>, v: E::V<S>) 
     E::select(s, further, v, a)
 }
 
-#[inline(always)]
-fn pick_scalar<E: SimdElement, const MAX: bool>(a: E, v: E) -> E {
-    if (MAX && a < v) || (!MAX && a > v) {
-        v
-    } else {
-        a
-    }
-}
-
 /// Whether a fast result is the exact fold's: neither zero nor NaN.
 #[inline(always)]
 fn settled<E: SimdElement>(v: E) -> bool {
@@ -84,12 +75,13 @@ pub(super) fn fold<S: Simd, E: SimdElement, const MAX: bool>(s: S, x: &[E], id: 
         pick::<S, E, MAX>(s, a0, a1),
         pick::<S, E, MAX>(s, a2, a3),
     );
-    let lanes = E::lanes::<S>();
-    let mut buf = [id; 16];
-    E::partial_store(s, &mut buf[..lanes], v);
-    let r = buf[1..lanes]
-        .iter()
-        .fold(buf[0], |a, &b| pick_scalar::<E, MAX>(a, b));
+    // The lanes hold no NaN from the input; a NaN or zero from the identity, or a zero of
+    // either sign, is declined below, so any lane reduction gives the exact result.
+    let r = if MAX {
+        E::reduce_max(s, v)
+    } else {
+        E::reduce_min(s, v)
+    };
     settled(r).then_some(r)
 }
 
