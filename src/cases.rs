@@ -242,11 +242,11 @@ impl ReduceOp {
     }
 
     /// The benchmark id of `imp` for this reduction, naming the path measured: per-row folds
-    /// for the last dim; for the first dim, row-accumulate into the output row (one row per
-    /// driver call for the generated `accumulate`, four rows per pass hand-written).
+    /// for the last dim; for the first dim, row-accumulate into the output row (the generated
+    /// `fold_rows`, one driver call; hand-written, four rows per pass).
     pub fn path_id(self, imp: Impl) -> &'static str {
         match (imp, self.dim) {
-            (Impl::Generated, 0) => "generated_accumulate_per_row",
+            (Impl::Generated, 0) => "generated_fold_rows",
             (Impl::Generated, _) => "generated_fold_per_row",
             (Impl::Naive, _) => "naive_index_loop",
             (Impl::Plain, 0) => "plain_rowacc",

@@ -85,9 +85,8 @@ pub fn fold_last<K: ReduceKernel>(k: K, x: &[f32], cols: usize, out: &mut [f32])
     Ok(())
 }
 
-/// Reduction over the first dim of a row-major `[rows, out.len()]` matrix: the output row is
-/// set to the identity, then every input row is folded into it with the generated
-/// [`ReduceKernel::accumulate`] (row-accumulate into an L1-resident row).
+/// Reduction over the first dim of a row-major `[rows, out.len()]` matrix with the generated
+/// [`ReduceKernel::fold_rows`] (rows accumulated into L1-resident blocks of the output).
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] if `x.len()` is not a whole number of rows of `out.len()`.
@@ -105,11 +104,7 @@ pub fn fold_dim0<K: ReduceKernel>(k: K, x: &[f32], out: &mut [f32]) -> Result<()
             ),
         });
     }
-    out.fill(K::identity());
-    for row in x.chunks_exact(cols) {
-        k.accumulate(out, row)?;
-    }
-    Ok(())
+    k.fold_rows(x, cols, x.len().checked_div(cols).unwrap_or(0), out)
 }
 
 #[cfg(test)]

@@ -12,6 +12,12 @@ use pulp::{Arch, Simd, WithSimd};
 use crate::simd::SimdElement;
 use crate::{Error, Result};
 
+mod extreme;
+
+/// Bytes of the accumulator block of [`ReduceKernel::fold_rows`]: it stays in L1 beside the
+/// four rows streamed through per pass.
+const FOLD_ROWS_BLOCK_BYTES: usize = 8192;
+
 /// The pulp dispatcher, detected once per process.
 #[inline]
 pub fn arch() -> Arch {
@@ -128,6 +134,20 @@ pub trait MapKernel: Copy + Send + Sync + 'static {
     }
 }
 
+/// Elements of `out` before its first register-aligned address (at most `out.len()`). Drivers
+/// peel them as one masked register so that every full-register store of the body stays inside
+/// whole cache lines: large buffers come from the allocator 16-byte aligned, and a 64-byte
+/// store at such an address splits two lines on every access.
+#[inline(always)]
+fn aligned_head<S: Simd, E: SimdElement>(out: &[E]) -> usize {
+    let size = core::mem::size_of::<E>();
+    let vbytes = E::lanes::<S>() * size;
+    match out.as_ptr() as usize % vbytes {
+        0 => 0,
+        mis => ((vbytes - mis) / size).min(out.len()),
+    }
+}
+
 struct MapForward<'a, K, E> {
     x: &'a [E],
     out: &'a mut [E],
@@ -138,8 +158,15 @@ impl<K: MapKernel, E: SimdElement> WithSimd for MapForward<'_, K, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
-        let (xh, xt) = E::as_simd::<S>(self.x);
-        let (oh, ot) = E::as_mut_simd::<S>(self.out);
+        let h = aligned_head::<S, E>(self.out);
+        let (x0, x) = self.x.split_at(h);
+        let (o0, out) = self.out.split_at_mut(h);
+        if h > 0 {
+            let v = E::partial_load(s, x0, E::ZERO);
+            E::partial_store(s, o0, K::simd::<S, E>(s, v));
+        }
+        let (xh, xt) = E::as_simd::<S>(x);
+        let (oh, ot) = E::as_mut_simd::<S>(out);
         for (o, &x) in oh.iter_mut().zip(xh) {
             *o = K::simd::<S, E>(s, x);
         }
@@ -159,7 +186,13 @@ impl<K: MapKernel, E: SimdElement> WithSimd for MapInPlace<'_, K, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
-        let (xh, xt) = E::as_mut_simd::<S>(self.x);
+        let h = aligned_head::<S, E>(self.x);
+        let (x0, x) = self.x.split_at_mut(h);
+        if h > 0 {
+            let v = E::partial_load(s, x0, E::ZERO);
+            E::partial_store(s, x0, K::simd::<S, E>(s, v));
+        }
+        let (xh, xt) = E::as_mut_simd::<S>(x);
         for x in xh.iter_mut() {
             *x = K::simd::<S, E>(s, *x);
         }
@@ -182,10 +215,27 @@ impl<K: MapKernel, E: SimdElement> WithSimd for MapBackward<'_, K, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
-        let (xh, xt) = E::as_simd::<S>(self.x);
-        let (gh, gt) = E::as_simd::<S>(self.g);
-        let (oh, ot) = E::as_mut_simd::<S>(self.out);
-        match self.y {
+        let h = aligned_head::<S, E>(self.out);
+        let (x0, x) = self.x.split_at(h);
+        let (g0, g) = self.g.split_at(h);
+        let (o0, out) = self.out.split_at_mut(h);
+        let y = self.y.map(|y| y.split_at(h));
+        if h > 0 {
+            let xv = E::partial_load(s, x0, E::ZERO);
+            let gv = E::partial_load(s, g0, E::ZERO);
+            let v = match y {
+                None => K::simd_backward::<S, E>(s, xv, gv),
+                Some((y0, _)) => {
+                    let yv = E::partial_load(s, y0, E::ZERO);
+                    K::simd_backward_with_output::<S, E>(s, xv, yv, gv)
+                }
+            };
+            E::partial_store(s, o0, v);
+        }
+        let (xh, xt) = E::as_simd::<S>(x);
+        let (gh, gt) = E::as_simd::<S>(g);
+        let (oh, ot) = E::as_mut_simd::<S>(out);
+        match y.map(|(_, y)| y) {
             None => {
                 for ((o, &x), &g) in oh.iter_mut().zip(xh).zip(gh) {
                     *o = K::simd_backward::<S, E>(s, x, g);
@@ -336,14 +386,26 @@ struct ZipForward<'a, K, E> {
     _k: PhantomData<K>,
 }
 
-impl<K: ZipKernel, E: SimdElement> WithSimd for ZipForward<'_, K, E> {
+impl<'a, K: ZipKernel, E: SimdElement> WithSimd for ZipForward<'a, K, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
         let lanes = E::lanes::<S>();
-        let n = self.out.len();
+        let h = aligned_head::<S, E>(self.out);
+        let skip = |op: Operand<'a, E>| match op {
+            Operand::Slice(x) => Operand::Slice(&x[h..]),
+            scalar => scalar,
+        };
+        let (a, b) = (skip(self.a), skip(self.b));
+        let (o0, out) = self.out.split_at_mut(h);
+        if h > 0 {
+            let va = load(s, self.a, 0, h);
+            let vb = load(s, self.b, 0, h);
+            E::partial_store(s, o0, K::simd::<S, E>(s, va, vb));
+        }
+        let n = out.len();
         let body = n - n % lanes;
-        let (oh, ot) = E::as_mut_simd::<S>(self.out);
+        let (oh, ot) = E::as_mut_simd::<S>(out);
         #[inline(always)]
         fn load<S: Simd, E: SimdElement>(
             s: S,
@@ -356,7 +418,7 @@ impl<K: ZipKernel, E: SimdElement> WithSimd for ZipForward<'_, K, E> {
                 Operand::Scalar(v) => E::splat(s, v),
             }
         }
-        match (self.a, self.b) {
+        match (a, b) {
             (Operand::Slice(a), Operand::Slice(b)) => {
                 let (ah, _) = E::as_simd::<S>(a);
                 let (bh, _) = E::as_simd::<S>(b);
@@ -387,8 +449,8 @@ impl<K: ZipKernel, E: SimdElement> WithSimd for ZipForward<'_, K, E> {
         }
         if !ot.is_empty() {
             let len = ot.len();
-            let a = load(s, self.a, body, len);
-            let b = load(s, self.b, body, len);
+            let a = load(s, a, body, len);
+            let b = load(s, b, body, len);
             E::partial_store(s, ot, K::simd::<S, E>(s, a, b));
         }
     }
@@ -407,11 +469,27 @@ impl<K: ZipKernel, E: SimdElement> WithSimd for ZipBackward<'_, K, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
-        let (ah, at) = E::as_simd::<S>(self.a);
-        let (bh, bt) = E::as_simd::<S>(self.b);
-        let (gh, gt) = E::as_simd::<S>(self.g);
-        let (gah, gat) = E::as_mut_simd::<S>(self.ga);
-        let (gbh, gbt) = E::as_mut_simd::<S>(self.gb);
+        let h = aligned_head::<S, E>(self.ga);
+        let (a0, a) = self.a.split_at(h);
+        let (b0, b) = self.b.split_at(h);
+        let (g0, g) = self.g.split_at(h);
+        let (ga0, ga) = self.ga.split_at_mut(h);
+        let (gb0, gb) = self.gb.split_at_mut(h);
+        if h > 0 {
+            let (da, db) = K::simd_backward::<S, E>(
+                s,
+                E::partial_load(s, a0, E::ZERO),
+                E::partial_load(s, b0, E::ZERO),
+                E::partial_load(s, g0, E::ZERO),
+            );
+            E::partial_store(s, ga0, da);
+            E::partial_store(s, gb0, db);
+        }
+        let (ah, at) = E::as_simd::<S>(a);
+        let (bh, bt) = E::as_simd::<S>(b);
+        let (gh, gt) = E::as_simd::<S>(g);
+        let (gah, gat) = E::as_mut_simd::<S>(ga);
+        let (gbh, gbt) = E::as_mut_simd::<S>(gb);
         for ((((oa, ob), &a), &b), &g) in gah.iter_mut().zip(gbh.iter_mut()).zip(ah).zip(bh).zip(gh)
         {
             let (da, db) = K::simd_backward::<S, E>(s, a, b, g);
@@ -491,6 +569,64 @@ pub trait ReduceKernel: Copy + Send + Sync + 'static {
         arch().dispatch(Accumulate::<Self, E> {
             acc,
             x: Operand::Slice(x),
+            _k: PhantomData,
+        });
+        Ok(())
+    }
+
+    /// `out[i]` = the fold of column `i` of `rows` rows of `x` that start `stride` elements
+    /// apart (`x[r·stride + i]` for `r` in `0..rows`); the identity when `rows == 0`. This is the
+    /// reduction over an outer dim: columns are processed in blocks whose accumulators stay in
+    /// L1, four rows per pass, one dispatch per call. Each `out[i]` is folded strictly in row
+    /// order, exactly as `rows` calls of [`ReduceKernel::accumulate`] would.
+    ///
+    /// ```
+    /// use simdgrad::kernel::ReduceKernel;
+    /// use simdgrad::ops::builtins::Max;
+    ///
+    /// // A row-major [3, 2] matrix: the max of each column.
+    /// let x = [1.0f32, 5.0, 4.0, -2.0, 3.0, 0.5];
+    /// let mut out = [0.0f32; 2];
+    /// Max.fold_rows(&x, 2, 3, &mut out).unwrap();
+    /// assert_eq!(out, [4.0, 5.0]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] if `x` is shorter than `(rows - 1)·stride + out.len()`.
+    fn fold_rows<E: SimdElement>(
+        self,
+        x: &[E],
+        stride: usize,
+        rows: usize,
+        out: &mut [E],
+    ) -> Result<()> {
+        let needed = match rows {
+            0 => 0,
+            r => (r - 1)
+                .checked_mul(stride)
+                .and_then(|v| v.checked_add(out.len()))
+                .unwrap_or(usize::MAX),
+        };
+        if x.len() < needed {
+            return Err(Error::LengthMismatch {
+                op: Self::NAME,
+                what: "x (rows)",
+                expected: needed,
+                got: x.len(),
+            });
+        }
+        let id = Self::identity::<E>();
+        let cols = (FOLD_ROWS_BLOCK_BYTES / core::mem::size_of::<E>()).max(1);
+        if rows == 0 {
+            out.fill(id);
+            return Ok(());
+        }
+        arch().dispatch(FoldRows::<Self, E> {
+            x,
+            stride,
+            rows,
+            out,
+            cols,
             _k: PhantomData,
         });
         Ok(())
@@ -595,6 +731,14 @@ impl<K: ReduceKernel, E: SimdElement> WithSimd for Fold<'_, K, E> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) -> E {
         let id = K::identity::<E>();
+        let fast = match K::PATTERN {
+            ReducePattern::Max => extreme::fold::<S, E, true>(s, self.x, id),
+            ReducePattern::Min => extreme::fold::<S, E, false>(s, self.x, id),
+            ReducePattern::Sum | ReducePattern::General => None,
+        };
+        if let Some(v) = fast {
+            return v;
+        }
         let lanes = E::lanes::<S>();
         let (xh, xt) = E::as_simd::<S>(self.x);
         let idv = E::splat(s, id);
@@ -616,5 +760,84 @@ impl<K: ReduceKernel, E: SimdElement> WithSimd for Fold<'_, K, E> {
         let mut buf = [id; 16];
         E::partial_store(s, &mut buf[..lanes], v);
         buf[..lanes].iter().fold(id, |acc, &x| K::scalar(acc, x))
+    }
+}
+
+struct FoldRows<'a, K, E> {
+    x: &'a [E],
+    stride: usize,
+    rows: usize,
+    out: &'a mut [E],
+    /// Columns per accumulator block.
+    cols: usize,
+    _k: PhantomData<K>,
+}
+
+impl<K: ReduceKernel, E: SimdElement> WithSimd for FoldRows<'_, K, E> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        let id = K::identity::<E>();
+        let (stride, rows) = (self.stride, self.rows);
+        for (b, out) in self.out.chunks_mut(self.cols).enumerate() {
+            let x = &self.x[b * self.cols..];
+            let fast = match K::PATTERN {
+                ReducePattern::Max => extreme::fold_rows::<S, E, true>(s, x, stride, rows, out, id),
+                ReducePattern::Min => {
+                    extreme::fold_rows::<S, E, false>(s, x, stride, rows, out, id)
+                }
+                ReducePattern::Sum | ReducePattern::General => false,
+            };
+            if !fast {
+                fold_rows_exact::<K, S, E>(s, x, stride, rows, out);
+            }
+        }
+    }
+}
+
+/// One accumulator block of [`ReduceKernel::fold_rows`], each column folded in row order; four
+/// rows per pass, so an accumulator register is loaded and stored once per four rows.
+#[inline(always)]
+fn fold_rows_exact<K: ReduceKernel, S: Simd, E: SimdElement>(
+    s: S,
+    x: &[E],
+    stride: usize,
+    rows: usize,
+    out: &mut [E],
+) {
+    let id = K::identity::<E>();
+    let n = out.len();
+    let body = n - n % E::lanes::<S>();
+    out.fill(id);
+    let row = |r: usize| &x[r * stride..r * stride + n];
+    let (oh, ot) = E::as_mut_simd::<S>(out);
+    let f = |a, v| K::simd::<S, E>(s, a, v);
+    let mut r = 0;
+    while r + 4 <= rows {
+        let (h0, _) = E::as_simd::<S>(row(r));
+        let (h1, _) = E::as_simd::<S>(row(r + 1));
+        let (h2, _) = E::as_simd::<S>(row(r + 2));
+        let (h3, _) = E::as_simd::<S>(row(r + 3));
+        for ((((o, &v0), &v1), &v2), &v3) in oh.iter_mut().zip(h0).zip(h1).zip(h2).zip(h3) {
+            *o = f(f(f(f(*o, v0), v1), v2), v3);
+        }
+        if !ot.is_empty() {
+            let mut a = E::partial_load(s, ot, id);
+            for k in 0..4 {
+                a = f(a, E::partial_load(s, &row(r + k)[body..], id));
+            }
+            E::partial_store(s, ot, a);
+        }
+        r += 4;
+    }
+    for r in r..rows {
+        let (h, t) = E::as_simd::<S>(row(r));
+        for (o, &v) in oh.iter_mut().zip(h) {
+            *o = f(*o, v);
+        }
+        if !ot.is_empty() {
+            let a = f(E::partial_load(s, ot, id), E::partial_load(s, t, id));
+            E::partial_store(s, ot, a);
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! leaf, summing a broadcast gradient back to an input's shape, and placing a gradient into
 //! a zero tensor (the backward of `narrow`, `select`, `slice`).
 
+use std::any::Any;
+
 use crate::layout::{Block, Layout, LayoutKind};
 use crate::{Element, Error, Result, Tensor};
 
@@ -76,24 +78,35 @@ pub(crate) fn accumulate_leaf<E: Element>(leaf: &Tensor<E>, g: Tensor<E>) -> Res
 }
 
 /// Sums `g` over the dims along which `shape` was broadcast to `g.shape()`, giving a tensor of
-/// `shape` (the backward of `broadcast_to`). `Tensor::sum_to_shape` in `ops` does the same
-/// with SIMD kernels but needs `E: SimdElement`, which the view methods (generic over
-/// `Element`) cannot name; a gradient walk over positions is fast enough here.
+/// `shape` (the backward of `broadcast_to`): [`Tensor::sum_to_shape`], the one implementation
+/// (SIMD, thread-count independent). It needs `E: SimdElement`, which the view methods (generic
+/// over `Element`) cannot name; `Element` is sealed to `f32` and `f64`, both `SimdElement`, so
+/// the call is routed by type.
 pub(crate) fn sum_to_shape<E: Element>(g: &Tensor<E>, shape: &[usize]) -> Result<Tensor<E>> {
-    if g.shape() == shape {
-        return Ok(g.clone());
+    let any: &dyn Any = g;
+    if let Some(g) = any.downcast_ref::<Tensor<f32>>() {
+        return same_type(g.sum_to_shape(shape)?);
     }
-    // `shape` broadcast to `g.shape()` has stride 0 along the dims to sum over, so walking both
-    // layouts in step adds every element of `g` into its source element.
-    let target = Layout::contiguous(shape)?.broadcast_to(g.shape())?;
-    let mut out = vec![E::ZERO; shape.iter().product()];
-    {
-        let data = g.storage().read();
-        for (pg, po) in g.layout().positions().zip(target.positions()) {
-            out[po] += data[pg];
-        }
+    if let Some(g) = any.downcast_ref::<Tensor<f64>>() {
+        return same_type(g.sum_to_shape(shape)?);
     }
-    Tensor::from_vec(out, shape)
+    Err(unsupported::<E>())
+}
+
+/// `t` as a `Tensor<E>`, which it is whenever the caller found `E` to be its element type.
+fn same_type<T: Element, E: Element>(t: Tensor<T>) -> Result<Tensor<E>> {
+    let boxed: Box<dyn Any> = Box::new(t);
+    boxed
+        .downcast::<Tensor<E>>()
+        .map(|t| *t)
+        .map_err(|_| unsupported::<E>())
+}
+
+fn unsupported<E: Element>() -> Error {
+    Error::InvalidArgument {
+        op: "sum_to_shape",
+        message: format!("no SIMD kernels for element type {}", E::DTYPE),
+    }
 }
 
 /// A zero tensor of `shape` with `g` written into the view `view_of(zeros.layout())` (the

@@ -6,7 +6,7 @@
 //! - **rows**: the reduced dim has stride 1 and at least [`ROW_MIN`] elements: each output
 //!   element is [`ReduceKernel::fold`] of a contiguous row (four SIMD accumulators);
 //! - **columns**: otherwise (an outer dim, or a short one): whole rows of the kept dims are
-//!   folded into an L1-resident row of accumulators with [`ReduceKernel::accumulate`], each
+//!   folded into L1-resident blocks of accumulators with [`ReduceKernel::fold_rows`], each
 //!   output element folded strictly in order along the reduced dim.
 //!
 //! Both make every output element the work of one task in a fixed order, so the thread count
@@ -27,8 +27,6 @@ use super::walk::{split_ranges, Walk};
 
 /// Shortest reduced dim (with stride 1) folded row by row; shorter ones go by columns.
 pub(crate) const ROW_MIN: usize = 16;
-/// Bytes of the accumulator row of the column strategy (fits L1 beside the streamed rows).
-const COL_BYTES: usize = 8192;
 /// Elements per chunk of `reduce_all`; fixed, so results do not depend on the thread count.
 pub(crate) const ALL_CHUNK: usize = 1 << 14;
 
@@ -136,22 +134,18 @@ impl<E: SimdElement> Ctx<'_, E> {
             };
         let id = K::identity::<E>();
         if slices_ok {
-            let cols = (COL_BYTES / core::mem::size_of::<E>()).max(1);
             self.walk.for_each_run(start, end, |at, len, [p]| {
-                let mut c0 = 0;
-                while c0 < len {
-                    let cl = (len - c0).min(cols);
-                    let acc = &mut piece[at - start + c0..at - start + c0 + cl];
+                let acc = &mut piece[at - start..at - start + len];
+                if sk == 1 {
+                    // An empty reduced dim has no storage behind `p`: no row is read.
+                    let rows = self.data.get(p..).unwrap_or(&[]);
+                    super::map::ok(k.fold_rows(rows, self.s_r, self.n_r, acc));
+                } else {
+                    // A broadcast kept dim: every output of the run folds the same values.
                     acc.fill(id);
                     for r in 0..self.n_r {
-                        let base = p + c0 * sk + r * self.s_r;
-                        if sk == 1 {
-                            super::map::ok(k.accumulate(acc, &self.data[base..base + cl]));
-                        } else {
-                            k.accumulate_scalar(acc, self.data[base]);
-                        }
+                        k.accumulate_scalar(acc, self.data[p + r * self.s_r]);
                     }
-                    c0 += cl;
                 }
             });
             return;
