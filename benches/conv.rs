@@ -23,6 +23,8 @@ simdgrad::conv! {
     #[allow(dead_code)]
     decl_5x5_p2: kernel = [5, 5], padding = 2;
     #[allow(dead_code)]
+    decl_5x5_p2_relu: kernel = [5, 5], padding = 2, activation = Relu;
+    #[allow(dead_code)]
     decl_1d_k5_p2: kernel = [5], padding = 2
 }
 
@@ -498,6 +500,33 @@ fn card() {
             gemm / simd,
             naive_t / simd
         );
+        if k.name == "conv2d_B" {
+            // Fusion where the output is large relative to the work (1 input channel).
+            let fused = line(
+                "conv2d_B_relu",
+                "fused",
+                1,
+                flops,
+                measure(budget, 20, || {
+                    Decl5x5P2Relu.forward(&s, x, w, None, &mut out).unwrap()
+                }),
+            );
+            let separate = line(
+                "conv2d_B_relu",
+                "conv_then_relu",
+                1,
+                flops,
+                measure(budget, 20, || {
+                    Decl5x5P2.forward(&s, x, w, None, &mut out).unwrap();
+                    Relu.forward_in_place(&mut out);
+                }),
+            );
+            println!(
+                "RATIO conv2d_B_relu separate_vs_fused {:.3} saved_ms {:.4}",
+                separate / fused,
+                separate - fused
+            );
+        }
         if k.name == "conv2d_A" {
             // Fusion: conv + bias-free ReLU in the kernel's store vs the conv then a ReLU pass.
             let fused = line(

@@ -154,7 +154,8 @@ pub fn reduce(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///   (the plain convolution, which checks the declared extents and parameters), with the slice
 ///   methods `shape`, `forward`, `backward_input`, `backward_weight` (and, with an activation,
 ///   `forward_saving` and `backward_activation`) on strided views, all monomorphised on the
-///   engine's `Fixed<KH, KW>` kernel (its tap loop unrolled for these extents);
+///   engine's `Fixed<KH, KW>` kernel (tap loop unrolled for square kernels up to 3×3, a tap
+///   table with compile-time extents for larger ones, as measured fastest);
 /// * `vis fn name<E>(x: &Tensor<E>, w: &Tensor<E>, bias: Option<&Tensor<E>>) ->
 ///   Result<Tensor<E>>`, differentiable in all three (backward: the activation's derived
 ///   derivative, then the generated input-, weight- and bias-gradient kernels).

@@ -222,9 +222,14 @@ fn per_axis(
     min: usize,
     max: usize,
 ) -> Option<Vec<usize>> {
+    let example = match (key, rank) {
+        ("kernel", 1) => "[3]",
+        ("kernel", _) => "[3, 3]",
+        (_, 1) => "[1]",
+        _ => "[1, 2]",
+    };
     let form = format!(
-        "`{key}` takes an integer in {min}..={max} or a list of {rank} (one per axis), like `{key} = {}`",
-        if rank == 1 { "[1]".to_string() } else { "[1, 1]".to_string() }
+        "`{key}` takes an integer in {min}..={max} or a list of {rank} (one per axis), like `{key} = {example}`"
     );
     let check = |errs: &mut Errors, v: &Expr| match as_int(v) {
         Some(n) if (min..=max).contains(&n) => Some(n),
@@ -242,7 +247,7 @@ fn per_axis(
             errs.at(
                 e.span(),
                 format!(
-                    "`{key}` has {} entries but the declaration has rank {rank}: {form}",
+                    "`{key}` lists {} extents but the declaration has rank {rank}: {form}",
                     items.len()
                 ),
             );
@@ -322,7 +327,7 @@ fn padding(
         errs.at(
             e.span(),
             format!(
-                "padding has {} entries but the declaration has rank {rank}; supported: {PADDING_FORMS}",
+                "`padding` lists {} axes but the declaration has rank {rank}; supported: {PADDING_FORMS}",
                 items.len()
             ),
         );

@@ -118,7 +118,7 @@ fn conv_op<K: ConvKernel, A: Epilogue, E: SimdElement>(
         };
         let with_grad = |f: &mut dyn FnMut(StridedRef<'_, E, 4>) -> Result<()>| match &gz {
             Some(gz) => f(StridedRef::contiguous(gz, s.output_shape())),
-            None => with_view(g, |gv| f(gv)),
+            None => with_view(g, f),
         };
         let mut grads = Vec::with_capacity(3);
         grads.push(if want.0 {
