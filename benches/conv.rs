@@ -7,9 +7,44 @@ use std::time::Duration;
 
 use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
 use simdgrad::conv::{self, naive, ConvParams, ConvShape, StridedRef};
+use simdgrad::kernel::MapKernel;
 use simdgrad::linalg::{matmul_into, MatMut, MatRef};
+use simdgrad::ops::builtins::Relu;
 use simdgrad::parallel::{self, Parallelism};
 use simdgrad::pool::{self, PoolShape};
+
+// The bench-card shapes declared at compile time: the `conv!` rows of the card.
+// Only the slice kernels are timed here, so the tensor ops go unused.
+simdgrad::conv! {
+    #[allow(dead_code)]
+    decl_3x3_p1: kernel = [3, 3], padding = 1;
+    #[allow(dead_code)]
+    decl_3x3_p1_relu: kernel = [3, 3], padding = 1, activation = Relu;
+    #[allow(dead_code)]
+    decl_5x5_p2: kernel = [5, 5], padding = 2;
+    #[allow(dead_code)]
+    decl_5x5_p2_relu: kernel = [5, 5], padding = 2, activation = Relu;
+    #[allow(dead_code)]
+    decl_1d_k5_p2: kernel = [5], padding = 2
+}
+
+/// The declared kernel of a bench case (all are 2-D views; the 1-D case has unit height).
+fn declared(name: &str, s: &ConvShape, x: &[f32], w: &[f32], out: &mut [f32]) {
+    let (xv, wv) = (v4(x, s.input_shape()), v4(w, s.weight_shape()));
+    match name {
+        "conv2d_A" => Decl3x3P1.forward(s, xv, wv, None, out),
+        "conv1d" => declared_1d(s, x, w, out),
+        _ => Decl5x5P2.forward(s, xv, wv, None, out),
+    }
+    .unwrap()
+}
+
+/// The rank-1 declaration on its 3-D views.
+fn declared_1d(s: &ConvShape, x: &[f32], w: &[f32], out: &mut [f32]) -> simdgrad::Result<()> {
+    let xv = StridedRef::contiguous(x, [s.batch, s.in_channels, s.in_w]);
+    let wv = StridedRef::contiguous(w, [s.out_channels, s.in_channels, s.kernel_w]);
+    Decl1dK5P2.forward(s, xv, wv, None, out)
+}
 
 fn data(n: usize, seed: u32) -> Vec<f32> {
     (0..n)
@@ -418,7 +453,7 @@ fn card() {
                 conv::conv2d_forward(&s, x, w, None, &mut out).unwrap()
             }),
         );
-        line(
+        let generic = line(
             k.name,
             "generic",
             1,
@@ -427,6 +462,19 @@ fn card() {
                 use simdgrad::conv::ConvKernel;
                 conv::Dynamic::forward(&s, x, w, None, &mut out).unwrap()
             }),
+        );
+        let decl = line(
+            k.name,
+            "conv_decl",
+            1,
+            flops,
+            measure(budget, 5, || declared(k.name, &s, &k.x, &k.w, &mut out)),
+        );
+        println!(
+            "RATIO {} conv_decl_vs_generic {:.2} conv_decl_vs_dispatch {:.2}",
+            k.name,
+            generic / decl,
+            simd / decl
         );
         let gemm = line(
             k.name,
@@ -452,7 +500,59 @@ fn card() {
             gemm / simd,
             naive_t / simd
         );
+        if k.name == "conv2d_B" {
+            // Fusion where the output is large relative to the work (1 input channel).
+            let fused = line(
+                "conv2d_B_relu",
+                "fused",
+                1,
+                flops,
+                measure(budget, 20, || {
+                    Decl5x5P2Relu.forward(&s, x, w, None, &mut out).unwrap()
+                }),
+            );
+            let separate = line(
+                "conv2d_B_relu",
+                "conv_then_relu",
+                1,
+                flops,
+                measure(budget, 20, || {
+                    Decl5x5P2.forward(&s, x, w, None, &mut out).unwrap();
+                    Relu.forward_in_place(&mut out);
+                }),
+            );
+            println!(
+                "RATIO conv2d_B_relu separate_vs_fused {:.3} saved_ms {:.4}",
+                separate / fused,
+                separate - fused
+            );
+        }
         if k.name == "conv2d_A" {
+            // Fusion: conv + bias-free ReLU in the kernel's store vs the conv then a ReLU pass.
+            let fused = line(
+                "conv2d_A_relu",
+                "fused",
+                1,
+                flops,
+                measure(budget, 5, || {
+                    Decl3x3P1Relu.forward(&s, x, w, None, &mut out).unwrap()
+                }),
+            );
+            let separate = line(
+                "conv2d_A_relu",
+                "conv_then_relu",
+                1,
+                flops,
+                measure(budget, 5, || {
+                    Decl3x3P1.forward(&s, x, w, None, &mut out).unwrap();
+                    Relu.forward_in_place(&mut out);
+                }),
+            );
+            println!(
+                "RATIO conv2d_A_relu separate_vs_fused {:.3} saved_ms {:.3}",
+                separate / fused,
+                separate - fused
+            );
             threads(2);
             let (wall, _) = measure(budget, 5, || {
                 conv::conv2d_forward(&s, x, w, None, &mut out).unwrap()

@@ -92,6 +92,7 @@
 
 mod args;
 mod codegen;
+mod conv_decl;
 mod diff;
 mod errors;
 mod expand;
@@ -131,6 +132,53 @@ pub fn zip(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn reduce(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(Kind::Reduce, attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Declares a convolution shape at compile time and generates its kernels and tensor op:
+///
+/// ```ignore
+/// simdgrad::conv! { pub conv3x3: rank = 2, kernel = [3, 3], stride = 1, padding = anchored_top_left }
+/// simdgrad::conv! {
+///     /// LeNet's first layer, ReLU fused.
+///     pub lenet1: kernel = [5, 5], padding = [2, 2], bias = true, activation = simdgrad::ops::builtins::Relu;
+///     pub conv1d_k3: rank = 1, kernel = [3], params = runtime
+/// }
+/// ```
+///
+/// Each declaration `vis name: key = value, …` (several separated by `;`) emits
+///
+/// * `vis struct Name;` (UpperCamelCase of `name`), whose rustdoc states the shape, implementing
+///   `simdgrad::conv::ConvDecl` (the compile-time constants) and `simdgrad::conv::ConvKernel`
+///   (the plain convolution, which checks the declared extents and parameters), with the slice
+///   methods `shape`, `forward`, `backward_input`, `backward_weight` (and, with an activation,
+///   `forward_saving` and `backward_activation`) on strided views, all monomorphised on the
+///   engine's `Fixed<KH, KW>` kernel (tap loop unrolled for square kernels up to 3×3, a tap
+///   table with compile-time extents for larger ones, as measured fastest);
+/// * `vis fn name<E>(x: &Tensor<E>, w: &Tensor<E>, bias: Option<&Tensor<E>>) ->
+///   Result<Tensor<E>>`, differentiable in all three (backward: the activation's derived
+///   derivative, then the generated input-, weight- and bias-gradient kernels).
+///
+/// Batch, channels and spatial sizes stay run-time values. Keys:
+///
+/// * `kernel = [KH, KW]` (rank 2) or `[K]` (rank 1), extents 1..=16 (required);
+/// * `rank = 1 | 2` (default: the length of `kernel`);
+/// * `stride`, `dilation`: an integer (every axis) or one per axis (default 1);
+/// * `padding`: `valid` (default), `same` (stride 1), `anchored_start` / `anchored_top_left` /
+///   `anchored_left` (MiniTorch: `dilation·(K−1)` zeros after, same-size output),
+///   `anchored_end` / `reverse` / `anchored_bottom_right` / `anchored_right` (zeros before), an
+///   integer, a per-axis list `[p, …]`, or per side `[[before, after], …]`;
+/// * `params = runtime` instead of the three above: the op then takes `params: [ConvParams; 2]`
+///   (rank 1: one `ConvParams`) as a fourth argument;
+/// * `bias = true` (required) | `false` (none) | `optional` (default);
+/// * `activation = path::To::Kernel`: a `#[simdgrad::map]` kernel type applied in the kernel's
+///   epilogue, before the output is stored.
+///
+/// Invalid declarations are compile errors at the offending token listing what is supported.
+#[proc_macro]
+pub fn conv(input: TokenStream) -> TokenStream {
+    conv_decl::expand(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

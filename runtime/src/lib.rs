@@ -39,6 +39,10 @@ pub mod simd;
 
 pub use element::Element;
 pub use error::{Error, Result};
+/// Convolution declarations: `simdgrad::conv! { pub conv3x3: kernel = [3, 3], padding = 1 }`
+/// generates a kernel type (implementing [`conv::ConvDecl`] and [`conv::ConvKernel`]) and a
+/// differentiable tensor op `conv3x3(&x, &w, bias)`. See the `simdgrad-macros` crate docs.
+pub use simdgrad_macros::conv;
 /// Kernel-DSL attribute macros: `#[simdgrad::map]`, `#[simdgrad::zip]`, `#[simdgrad::reduce]`
 /// compile a scalar function into SIMD kernels and their symbolically derived derivative
 /// kernels (implementing [`kernel::MapKernel`], [`kernel::ZipKernel`], [`kernel::ReduceKernel`]).

@@ -20,6 +20,7 @@ use std::sync::Mutex;
 
 use pulp::{Simd, WithSimd};
 
+use super::epilogue::Epilogue;
 use super::plan::Plan;
 use super::StridedRef;
 use crate::kernel::arch;
@@ -84,13 +85,16 @@ fn tasks_for(macs: usize, units: usize) -> usize {
 }
 
 /// The forward engine on `plan` (forward conv or input gradient). `weight(o, c, p, q)` reads
-/// the plan's weight; `out` is the contiguous `(batch, out_c, out_h, out_w)` result.
-pub(crate) fn forward<E: SimdElement, const KH: usize, const KW: usize>(
+/// the plan's weight; `out` is the contiguous `(batch, out_c, out_h, out_w)` result, passed
+/// through the epilogue `A` while the tile is still in registers (or in the block's scratch row,
+/// when the pre-activation is also wanted in `pre`, same layout as `out`).
+pub(crate) fn forward<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize>(
     plan: &Plan,
     src: StridedRef<'_, E, 4>,
     weight: impl Fn(usize, usize, usize, usize) -> E,
     bias: Option<&[E]>,
     out: &mut [E],
+    pre: Option<&mut [E]>,
 ) {
     if out.is_empty() {
         return;
@@ -109,11 +113,15 @@ pub(crate) fn forward<E: SimdElement, const KH: usize, const KW: usize>(
         .collect();
     let bounds: Vec<usize> = ranges.iter().map(|&(_, u1)| unit_start(u1)).collect();
     let chunks = split_at_bounds(out, &bounds);
+    let pre_chunks = pre.map(|p| split_at_bounds(p, &bounds));
     let taps = plan.tap_offsets();
     parallel::run_tasks(tasks, |t| {
         let mut chunk = chunks[t].lock().unwrap_or_else(|e| e.into_inner());
+        let mut pre = pre_chunks
+            .as_ref()
+            .map(|p| p[t].lock().unwrap_or_else(|e| e.into_inner()));
         let (u0, u1) = ranges[t];
-        arch().dispatch(ForwardTask::<E, KH, KW> {
+        arch().dispatch(ForwardTask::<E, A, KH, KW> {
             plan,
             src,
             wpk: &wpk,
@@ -123,11 +131,13 @@ pub(crate) fn forward<E: SimdElement, const KH: usize, const KW: usize>(
             nblk,
             units: (u0, u1),
             out: &mut chunk,
+            pre: pre.as_deref_mut().map(|p| &mut **p),
+            _a: core::marker::PhantomData,
         });
     });
 }
 
-struct ForwardTask<'a, E, const KH: usize, const KW: usize> {
+struct ForwardTask<'a, E, A, const KH: usize, const KW: usize> {
     plan: &'a Plan,
     src: StridedRef<'a, E, 4>,
     wpk: &'a [E],
@@ -137,9 +147,13 @@ struct ForwardTask<'a, E, const KH: usize, const KW: usize> {
     nblk: usize,
     units: (usize, usize),
     out: &'a mut [E],
+    pre: Option<&'a mut [E]>,
+    _a: core::marker::PhantomData<A>,
 }
 
-impl<E: SimdElement, const KH: usize, const KW: usize> WithSimd for ForwardTask<'_, E, KH, KW> {
+impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> WithSimd
+    for ForwardTask<'_, E, A, KH, KW>
+{
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
@@ -151,9 +165,12 @@ impl<E: SimdElement, const KH: usize, const KW: usize> WithSimd for ForwardTask<
     }
 }
 
-impl<E: SimdElement, const KH: usize, const KW: usize> ForwardTask<'_, E, KH, KW> {
+impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> ForwardTask<'_, E, A, KH, KW> {
     #[inline(always)]
-    fn run<S: Simd, const OB: usize, const NV: usize>(self, s: S) {
+    fn run<S: Simd, const OB: usize, const NV: usize>(mut self, s: S) {
+        // Without a pre-activation copy the activation is applied in registers, before the
+        // tile is stored; with one, the tile is stored raw and activated row by row below.
+        let act_in_registers = self.pre.is_none();
         let plan = self.plan;
         let width = NV * E::lanes::<S>();
         let nr = plan.nflat().div_ceil(width) * width;
@@ -188,7 +205,7 @@ impl<E: SimdElement, const KH: usize, const KW: usize> ForwardTask<'_, E, KH, KW
             for n0 in (0..nr).step_by(width) {
                 let mut acc: [[E::V<S>; NV]; OB] =
                     core::array::from_fn(|i| [E::splat(s, bias[i]); NV]);
-                if KH != 0 && KW != 0 {
+                if unrolled(KH, KW) {
                     for c in 0..plan.src_c {
                         let wc = &wblk[c * KH * KW * OB..(c + 1) * KH * KW * OB];
                         for (p, row) in pq.iter().enumerate() {
@@ -218,13 +235,35 @@ impl<E: SimdElement, const KH: usize, const KW: usize> ForwardTask<'_, E, KH, KW
                 for (i, a) in acc.iter().enumerate() {
                     let dst = &mut scratch[i * nr + n0..i * nr + n0 + width];
                     let (ds, _) = E::as_mut_simd::<S>(dst);
-                    for (d, v) in ds.iter_mut().zip(a) {
-                        *d = *v;
+                    if act_in_registers {
+                        for (d, v) in ds.iter_mut().zip(a) {
+                            *d = A::simd::<S, E>(s, *v);
+                        }
+                    } else {
+                        for (d, v) in ds.iter_mut().zip(a) {
+                            *d = *v;
+                        }
                     }
                 }
             }
             // Copy the valid columns of each real output channel of the block.
             let rows = (plan.out_c - (blk * OB).min(plan.out_c)).min(OB);
+            if let Some(pre) = self.pre.as_deref_mut() {
+                let mut at = written;
+                for i in 0..rows {
+                    let dst = &mut pre[at..at + hw];
+                    for (y, d) in dst.chunks_exact_mut(plan.out_w.max(1)).enumerate() {
+                        let from = i * nr + y * plan.wph;
+                        d.copy_from_slice(&scratch[from..from + plan.out_w]);
+                    }
+                    at += hw;
+                }
+                // The scratch rows are whole registers (nr is a multiple of the tile width).
+                let (vs, _) = E::as_mut_simd::<S>(&mut scratch[..rows * nr]);
+                for v in vs {
+                    *v = A::simd::<S, E>(s, *v);
+                }
+            }
             for i in 0..rows {
                 let dst = &mut self.out[written..written + hw];
                 for (y, d) in dst.chunks_exact_mut(plan.out_w.max(1)).enumerate() {
@@ -235,6 +274,15 @@ impl<E: SimdElement, const KH: usize, const KW: usize> ForwardTask<'_, E, KH, KW
             }
         }
     }
+}
+
+/// Whether the kernel for compile-time extents `KH × KW` unrolls its per-channel tap loop;
+/// otherwise it walks the table of tap offsets (the loop `Dynamic` runs, here monomorphised on
+/// the extents). Measured in one bench-card run (on-CPU GFLOP/s, unrolled vs table): 3×3 102
+/// vs 100, 5×5 51 vs 60 (conv2d_B) and 62 vs 66 (conv2d_C), 1×5 72 vs 87 — so only square
+/// kernels up to 3×3 are unrolled.
+const fn unrolled(kh: usize, kw: usize) -> bool {
+    kh == kw && kh != 0 && kh <= 3
 }
 
 /// One tap of a forward tile: `acc[i][v] += w[i] · x[v]`.

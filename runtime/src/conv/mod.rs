@@ -21,12 +21,17 @@
 //!
 //! Every kernel takes the input and weight as [`StridedRef`] views (any strides, so permuted
 //! tensors need no copy) and writes a contiguous output. The fast kernels are specialised at
-//! compile time for the kernel extents of [`Fixed`] (any `KH × KW`; 1×1, 3×3, 5×5 and 1-D
-//! widths 3, 4, 5 are tested); [`Dynamic`] handles any extent; the `conv2d_*`/`conv1d_*`
-//! functions pick the faster one as measured (currently `Fixed` for 1×1 and 3×3, the generic
-//! kernel otherwise). [`naive`] holds the nested-loop reference.
+//! compile time for the kernel extents of [`Fixed`] (any `KH × KW`); [`Dynamic`] handles any
+//! extent. Shapes fixed at compile time are declared with `simdgrad::conv!` ([`ConvDecl`]),
+//! optionally with a bias rule and an activation fused into the store ([`Epilogue`]); the
+//! `conv2d_*`/`conv1d_*` functions ([`Auto`]) dispatch to the kernels declared that way in
+//! [`kernels`] (1×1, 3×3, 5×5, 1-D widths 3, 4, 5) and to [`Dynamic`] otherwise. [`naive`]
+//! holds the nested-loop reference.
 
+pub mod decl;
 mod engine;
+mod epilogue;
+pub mod kernels;
 pub mod naive;
 mod params;
 mod plan;
@@ -35,6 +40,8 @@ mod strided;
 #[cfg(test)]
 mod tests;
 
+pub use decl::{BiasRule, ConvDecl};
+pub use epilogue::{Activated, Epilogue, NoActivation};
 pub use params::ConvParams;
 pub use shape::ConvShape;
 pub use strided::StridedRef;
@@ -106,30 +113,49 @@ pub(crate) fn check_backward_weight<E: Copy>(
 
 /// A convolution kernel: forward, input gradient and weight gradient for one family of shapes.
 ///
-/// Implemented by [`Fixed`] (kernel extents known at compile time; what a `conv!` declaration
-/// names) and [`Dynamic`] (any extents).
+/// Implemented by [`Fixed`] (kernel extents known at compile time), [`Dynamic`] (any extents),
+/// [`Auto`] (picks one per shape) and every type declared with `simdgrad::conv!` (whose
+/// implementation also checks the declared stride, padding and dilation; the declared
+/// activation is *not* part of this trait's forward, see [`ConvDecl`]).
 pub trait ConvKernel {
     /// The kernel extents `[KH, KW]` this kernel is specialised for, or `None` for any.
     const EXTENT: Option<[usize; 2]>;
 
-    /// `out = conv(x, w) + bias`, `out` contiguous `(B, O, OH, OW)`.
+    /// `out = act(conv(x, w) + bias)` with the epilogue `A`, `out` contiguous `(B, O, OH, OW)`;
+    /// `pre`, if given (same length), receives `conv(x, w) + bias` before the activation, as
+    /// the activation's backward needs it.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] if a view's shape differs from `s`, a view does not fit its
     /// slice, or the kernel extents differ from [`ConvKernel::EXTENT`];
-    /// [`Error::LengthMismatch`] for a wrong bias or output length.
+    /// [`Error::LengthMismatch`] for a wrong bias, output or `pre` length.
+    fn forward_fused<E: SimdElement, A: Epilogue>(
+        s: &ConvShape,
+        x: StridedRef<'_, E, 4>,
+        w: StridedRef<'_, E, 4>,
+        bias: Option<&[E]>,
+        out: &mut [E],
+        pre: Option<&mut [E]>,
+    ) -> Result<()>;
+
+    /// `out = conv(x, w) + bias`, `out` contiguous `(B, O, OH, OW)`.
+    ///
+    /// # Errors
+    /// As [`ConvKernel::forward_fused`].
     fn forward<E: SimdElement>(
         s: &ConvShape,
         x: StridedRef<'_, E, 4>,
         w: StridedRef<'_, E, 4>,
         bias: Option<&[E]>,
         out: &mut [E],
-    ) -> Result<()>;
+    ) -> Result<()> {
+        Self::forward_fused::<E, NoActivation>(s, x, w, bias, out, None)
+    }
 
     /// `grad_input = ∂⟨grad_out, conv(x, w)⟩/∂x`, contiguous `(B, C, H, W)`, in gather form.
     ///
     /// # Errors
-    /// As [`ConvKernel::forward`].
+    /// As [`ConvKernel::forward_fused`].
     fn backward_input<E: SimdElement>(
         s: &ConvShape,
         grad_out: StridedRef<'_, E, 4>,
@@ -140,7 +166,7 @@ pub trait ConvKernel {
     /// `grad_weight = ∂⟨grad_out, conv(x, w)⟩/∂w`, contiguous `(O, C, KH, KW)`.
     ///
     /// # Errors
-    /// As [`ConvKernel::forward`].
+    /// As [`ConvKernel::forward_fused`].
     fn backward_weight<E: SimdElement>(
         s: &ConvShape,
         x: StridedRef<'_, E, 4>,
@@ -149,8 +175,9 @@ pub trait ConvKernel {
     ) -> Result<()>;
 }
 
-/// The kernel specialised for `KH × KW` weights (1-D: `KH = 1`); the tap loop is unrolled at
-/// compile time.
+/// The kernel specialised for `KH × KW` weights (1-D: `KH = 1`): monomorphised on the extents,
+/// with the per-channel tap loop unrolled for square kernels up to 3×3 (larger ones walk a tap
+/// table, measured faster for 5×5 and 1×5).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fixed<const KH: usize, const KW: usize>;
 
@@ -171,18 +198,22 @@ fn check_extent(op: &'static str, s: &ConvShape, extent: Option<[usize; 2]>) -> 
     }
 }
 
-fn forward_impl<E: SimdElement, const KH: usize, const KW: usize>(
+fn forward_impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize>(
     s: &ConvShape,
     x: StridedRef<'_, E, 4>,
     w: StridedRef<'_, E, 4>,
     bias: Option<&[E]>,
     out: &mut [E],
+    pre: Option<&mut [E]>,
 ) -> Result<()> {
     const OP: &str = "conv forward";
     check_forward(s, OP, &x, &w, bias, out.len())?;
+    if let Some(pre) = &pre {
+        s.check_len(OP, "pre-activation", pre.len(), s.output_shape())?;
+    }
     check_extent(OP, s, (KH != 0).then_some([KH, KW]))?;
     let wv = |o, c, p, q| w.data[w.position([o, c, p, q])];
-    engine::forward::<E, KH, KW>(&Plan::forward(s), x, wv, bias, out);
+    engine::forward::<E, A, KH, KW>(&Plan::forward(s), x, wv, bias, out, pre);
     Ok(())
 }
 
@@ -198,7 +229,14 @@ fn backward_input_impl<E: SimdElement, const KH: usize, const KW: usize>(
     let (kh, kw) = (s.kernel_h, s.kernel_w);
     // Transposed (channels swapped) and flipped: the adjoint of the forward conv.
     let wv = |c, o, p, q| w.data[w.position([o, c, kh - 1 - p, kw - 1 - q])];
-    engine::forward::<E, KH, KW>(&Plan::backward_input(s), grad_out, wv, None, grad_input);
+    engine::forward::<E, NoActivation, KH, KW>(
+        &Plan::backward_input(s),
+        grad_out,
+        wv,
+        None,
+        grad_input,
+        None,
+    );
     Ok(())
 }
 
@@ -219,14 +257,15 @@ fn backward_weight_impl<E: SimdElement>(
 impl<const KH: usize, const KW: usize> ConvKernel for Fixed<KH, KW> {
     const EXTENT: Option<[usize; 2]> = Some([KH, KW]);
 
-    fn forward<E: SimdElement>(
+    fn forward_fused<E: SimdElement, A: Epilogue>(
         s: &ConvShape,
         x: StridedRef<'_, E, 4>,
         w: StridedRef<'_, E, 4>,
         bias: Option<&[E]>,
         out: &mut [E],
+        pre: Option<&mut [E]>,
     ) -> Result<()> {
-        forward_impl::<E, KH, KW>(s, x, w, bias, out)
+        forward_impl::<E, A, KH, KW>(s, x, w, bias, out, pre)
     }
 
     fn backward_input<E: SimdElement>(
@@ -252,14 +291,15 @@ impl<const KH: usize, const KW: usize> ConvKernel for Fixed<KH, KW> {
 impl ConvKernel for Dynamic {
     const EXTENT: Option<[usize; 2]> = None;
 
-    fn forward<E: SimdElement>(
+    fn forward_fused<E: SimdElement, A: Epilogue>(
         s: &ConvShape,
         x: StridedRef<'_, E, 4>,
         w: StridedRef<'_, E, 4>,
         bias: Option<&[E]>,
         out: &mut [E],
+        pre: Option<&mut [E]>,
     ) -> Result<()> {
-        forward_impl::<E, 0, 0>(s, x, w, bias, out)
+        forward_impl::<E, A, 0, 0>(s, x, w, bias, out, pre)
     }
 
     fn backward_input<E: SimdElement>(
@@ -281,18 +321,57 @@ impl ConvKernel for Dynamic {
     }
 }
 
-/// Runs `$call` with the kernel specialised for the shape's extents where that is measured to
-/// be faster, else [`Dynamic`].
+/// The kernel for any shape: the kernels declared with `simdgrad::conv!` in [`kernels`] for
+/// the common extents (1×1, 3×3, 5×5; 1-D widths 3, 4, 5), [`Dynamic`] for the others.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Auto;
+
+/// Runs `$method` on the declared kernel for the shape's extents, else on [`Dynamic`].
 macro_rules! dispatch {
-    ($s:expr, $method:ident ( $($arg:expr),* )) => {
+    ($s:expr, $method:ident $(::<$($g:ty),*>)? ( $($arg:expr),* )) => {
         match ($s.kernel_h, $s.kernel_w) {
-            (1, 1) => Fixed::<1, 1>::$method($($arg),*),
-            (3, 3) => Fixed::<3, 3>::$method($($arg),*),
-            // 5×5 and the 1-D widths run faster through the generic table walk than fully
-            // unrolled (BENCHMARKS.md: conv2d_B/C and conv1d), so they use it.
-            _ => Dynamic::$method($($arg),*),
+            (1, 1) => <kernels::Conv1x1 as ConvKernel>::$method$(::<$($g),*>)?($($arg),*),
+            (3, 3) => <kernels::Conv3x3 as ConvKernel>::$method$(::<$($g),*>)?($($arg),*),
+            (5, 5) => <kernels::Conv5x5 as ConvKernel>::$method$(::<$($g),*>)?($($arg),*),
+            (1, 3) => <kernels::Conv1dK3 as ConvKernel>::$method$(::<$($g),*>)?($($arg),*),
+            (1, 4) => <kernels::Conv1dK4 as ConvKernel>::$method$(::<$($g),*>)?($($arg),*),
+            (1, 5) => <kernels::Conv1dK5 as ConvKernel>::$method$(::<$($g),*>)?($($arg),*),
+            _ => <Dynamic as ConvKernel>::$method$(::<$($g),*>)?($($arg),*),
         }
     };
+}
+
+impl ConvKernel for Auto {
+    const EXTENT: Option<[usize; 2]> = None;
+
+    fn forward_fused<E: SimdElement, A: Epilogue>(
+        s: &ConvShape,
+        x: StridedRef<'_, E, 4>,
+        w: StridedRef<'_, E, 4>,
+        bias: Option<&[E]>,
+        out: &mut [E],
+        pre: Option<&mut [E]>,
+    ) -> Result<()> {
+        dispatch!(s, forward_fused::<E, A>(s, x, w, bias, out, pre))
+    }
+
+    fn backward_input<E: SimdElement>(
+        s: &ConvShape,
+        grad_out: StridedRef<'_, E, 4>,
+        w: StridedRef<'_, E, 4>,
+        grad_input: &mut [E],
+    ) -> Result<()> {
+        dispatch!(s, backward_input::<E>(s, grad_out, w, grad_input))
+    }
+
+    fn backward_weight<E: SimdElement>(
+        s: &ConvShape,
+        x: StridedRef<'_, E, 4>,
+        grad_out: StridedRef<'_, E, 4>,
+        grad_weight: &mut [E],
+    ) -> Result<()> {
+        dispatch!(s, backward_weight::<E>(s, x, grad_out, grad_weight))
+    }
 }
 
 /// 2-D convolution forward: `out[b,o,y,x] = bias[o] + Σ_c Σ_p Σ_q x[b,c,y·sh+p·dh−ph,
@@ -308,7 +387,7 @@ pub fn conv2d_forward<E: SimdElement>(
     bias: Option<&[E]>,
     out: &mut [E],
 ) -> Result<()> {
-    dispatch!(s, forward(s, x, w, bias, out))
+    Auto::forward(s, x, w, bias, out)
 }
 
 /// 2-D convolution input gradient (gather form, exact for any stride, padding and dilation);
@@ -322,7 +401,7 @@ pub fn conv2d_backward_input<E: SimdElement>(
     w: StridedRef<'_, E, 4>,
     grad_input: &mut [E],
 ) -> Result<()> {
-    dispatch!(s, backward_input(s, grad_out, w, grad_input))
+    Auto::backward_input(s, grad_out, w, grad_input)
 }
 
 /// 2-D convolution weight gradient; `grad_weight` is contiguous `s.weight_shape()`.
@@ -335,7 +414,7 @@ pub fn conv2d_backward_weight<E: SimdElement>(
     grad_out: StridedRef<'_, E, 4>,
     grad_weight: &mut [E],
 ) -> Result<()> {
-    dispatch!(s, backward_weight(s, x, grad_out, grad_weight))
+    Auto::backward_weight(s, x, grad_out, grad_weight)
 }
 
 /// Bias gradient: `grad_bias[o] = Σ_b Σ_y Σ_x grad_out[b,o,y,x]`.

@@ -1,9 +1,13 @@
-//! `Tensor::conv1d` / `Tensor::conv2d`: the conv engine's slice kernels as differentiable tensor
-//! ops. Each call records one autograd node whose backward runs the engine's input-, weight-
-//! and bias-gradient kernels; inputs are handed over as strided views, so a permuted tensor
-//! (MiniTorch's SST-2 model feeds `embeddings.permute(0, 2, 1)`) is never copied.
+//! `Tensor::conv1d` / `Tensor::conv2d` and the tensor ops of `simdgrad::conv!` declarations:
+//! the conv engine's slice kernels as differentiable tensor ops. Each call records one autograd
+//! node whose backward runs the engine's input-, weight- and bias-gradient kernels (after the
+//! fused activation's derived derivative, if any); inputs are handed over as strided views, so
+//! a permuted tensor (MiniTorch's SST-2 model feeds `embeddings.permute(0, 2, 1)`) is never
+//! copied.
 
-use crate::conv::{self, ConvParams, ConvShape, StridedRef};
+use crate::conv::{
+    self, Auto, ConvDecl, ConvKernel, ConvParams, ConvShape, Epilogue, NoActivation, StridedRef,
+};
 use crate::simd::SimdElement;
 use crate::{autograd, Error, Result, Tensor};
 
@@ -51,9 +55,10 @@ fn expect_rank<E: SimdElement>(
     })
 }
 
-/// The forward and the recorded backward shared by conv1d and conv2d (which differ only in
-/// how their shapes are validated and in the rank of their tensors).
-fn conv_op<E: SimdElement>(
+/// The forward and the recorded backward shared by conv1d, conv2d and the declared ops (which
+/// differ in how their shapes are validated, the rank of their tensors, the kernel `K` and the
+/// epilogue `A`).
+fn conv_op<K: ConvKernel, A: Epilogue, E: SimdElement>(
     op: &'static str,
     s: ConvShape,
     x: &Tensor<E>,
@@ -75,10 +80,22 @@ fn conv_op<E: SimdElement>(
         Some(b) => Some(b.to_vec()),
         None => None,
     };
-    let mut out = vec![E::ZERO; out_shape.iter().product()];
+    let mut inputs = vec![x, w];
+    inputs.extend(bias);
+    let n = out_shape.iter().product();
+    let mut out = vec![E::ZERO; n];
+    // The activation's backward needs the pre-activation; keep it only if a backward can run.
+    let mut pre = (!A::IDENTITY && autograd::needs_grad(&inputs)).then(|| vec![E::ZERO; n]);
     with_view(x, |xv| {
         with_view(w, |wv| {
-            conv::conv2d_forward(&s, xv, wv, bias_vec.as_deref(), &mut out)
+            K::forward_fused::<E, A>(
+                &s,
+                xv,
+                wv,
+                bias_vec.as_deref(),
+                &mut out,
+                pre.as_deref_mut(),
+            )
         })
     })?;
     let out = Tensor::from_vec(out, &out_shape)?;
@@ -89,24 +106,31 @@ fn conv_op<E: SimdElement>(
         bias.is_some_and(|b| b.requires_grad()),
     );
     let has_bias = bias.is_some();
-    let mut inputs = vec![x, w];
-    inputs.extend(bias);
     Ok(autograd::record(op, out, &inputs, move |g| {
+        // The gradient of the pre-activation: `g` itself (viewed in place) without an activation.
+        let gz = match &pre {
+            Some(z) => {
+                let mut gz = vec![E::ZERO; z.len()];
+                A::backward(z, &g.to_vec(), &mut gz)?;
+                Some(gz)
+            }
+            None => None,
+        };
+        let with_grad = |f: &mut dyn FnMut(StridedRef<'_, E, 4>) -> Result<()>| match &gz {
+            Some(gz) => f(StridedRef::contiguous(gz, s.output_shape())),
+            None => with_view(g, f),
+        };
         let mut grads = Vec::with_capacity(3);
         grads.push(if want.0 {
             let mut gx = vec![E::ZERO; xs.numel()];
-            with_view(g, |gv| {
-                with_view(&ws, |wv| conv::conv2d_backward_input(&s, gv, wv, &mut gx))
-            })?;
+            with_grad(&mut |gv| with_view(&ws, |wv| K::backward_input(&s, gv, wv, &mut gx)))?;
             Some(Tensor::from_vec(gx, xs.shape())?)
         } else {
             None
         });
         grads.push(if want.1 {
             let mut gw = vec![E::ZERO; ws.numel()];
-            with_view(&xs, |xv| {
-                with_view(g, |gv| conv::conv2d_backward_weight(&s, xv, gv, &mut gw))
-            })?;
+            with_grad(&mut |gv| with_view(&xs, |xv| K::backward_weight(&s, xv, gv, &mut gw)))?;
             Some(Tensor::from_vec(gw, ws.shape())?)
         } else {
             None
@@ -114,7 +138,7 @@ fn conv_op<E: SimdElement>(
         if has_bias {
             grads.push(if want.2 {
                 let mut gb = vec![E::ZERO; s.out_channels];
-                with_view(g, |gv| conv::conv2d_backward_bias(&s, gv, &mut gb))?;
+                with_grad(&mut |gv| conv::conv2d_backward_bias(&s, gv, &mut gb))?;
                 Some(Tensor::from_vec(gb, &[s.out_channels])?)
             } else {
                 None
@@ -122,6 +146,30 @@ fn conv_op<E: SimdElement>(
         }
         Ok(grads)
     }))
+}
+
+/// The tensor op of the declaration `D`: `act(conv(x, w) + bias)` with autograd, `params`
+/// given only for a `params = runtime` declaration. Generated `conv!` ops call this.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming the shapes for a wrong rank, mismatched channels, kernel
+/// extents other than the declared ones, a window larger than the padded input, a bias of the
+/// wrong shape, or a bias against the declared rule.
+pub fn declared<D: ConvDecl, E: SimdElement>(
+    x: &Tensor<E>,
+    w: &Tensor<E>,
+    bias: Option<&Tensor<E>>,
+    params: Option<[ConvParams; 2]>,
+) -> Result<Tensor<E>> {
+    conv::decl::check_bias::<D>(bias.is_some())?;
+    let params = conv::decl::params::<D>(params)?;
+    let s = conv::decl::shape::<D>(x.shape(), w.shape(), params)?;
+    let out_shape = if D::RANK == 1 {
+        vec![s.batch, s.out_channels, s.out_w]
+    } else {
+        s.output_shape().to_vec()
+    };
+    conv_op::<D::Kernel, D::Epilogue, E>(D::NAME, s, x, w, bias, out_shape)
 }
 
 impl<E: SimdElement> Tensor<E> {
@@ -157,7 +205,7 @@ impl<E: SimdElement> Tensor<E> {
         let (ws, _) = dims4(weight);
         let s = ConvShape::conv2d(xs, ws, params)?;
         let out_shape = s.output_shape().to_vec();
-        conv_op(OP, s, self, weight, bias, out_shape)
+        conv_op::<Auto, NoActivation, E>(OP, s, self, weight, bias, out_shape)
     }
 
     /// 1-D convolution of a `(B, C, W)` input with a `(O, C, K)` weight and an optional `(O)`
@@ -186,6 +234,6 @@ impl<E: SimdElement> Tensor<E> {
         let (x, w) = (self.shape(), weight.shape());
         let s = ConvShape::conv1d([x[0], x[1], x[2]], [w[0], w[1], w[2]], params)?;
         let out_shape = vec![s.batch, s.out_channels, s.out_w];
-        conv_op(OP, s, self, weight, bias, out_shape)
+        conv_op::<Auto, NoActivation, E>(OP, s, self, weight, bias, out_shape)
     }
 }

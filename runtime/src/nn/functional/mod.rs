@@ -1,7 +1,7 @@
 //! Functional forms of the layers that hold no parameters: softmax / log-softmax, argmax,
 //! dropout and the losses. All differentiable through autograd.
 
-mod conv;
+pub(crate) mod conv;
 mod loss;
 mod pool;
 mod softmax;

@@ -1,0 +1,335 @@
+//! [`Decl`] → tokens: the declaration's unit struct (rustdoc stating the shape), its
+//! `ConvDecl` and `ConvKernel` impls, slice-level methods, and the differentiable tensor op.
+//! Everything reaches the runtime through `::simdgrad::__private`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+
+use super::parse::{Axis, Bias, Decl};
+use crate::names::upper_camel;
+
+fn axis_tokens(a: &Axis) -> TokenStream {
+    let Axis {
+        stride,
+        before,
+        after,
+        dilation,
+    } = *a;
+    quote!(::simdgrad::__private::ConvParams {
+        stride: #stride,
+        padding_before: #before,
+        padding_after: #after,
+        dilation: #dilation,
+    })
+}
+
+/// The declaration in words, for the rustdoc and `ConvDecl::DECLARATION`.
+fn describe(d: &Decl) -> String {
+    let [kh, kw] = d.kernel;
+    let kernel = if d.rank == 1 {
+        format!("width {kw}")
+    } else {
+        format!("{kh}×{kw}")
+    };
+    let params = match (&d.params, &d.padding_text) {
+        (Some(p), Some(text)) => {
+            let axes: &[Axis] = if d.rank == 1 { &p[1..] } else { &p[..] };
+            let list = |f: fn(&Axis) -> String| axes.iter().map(f).collect::<Vec<_>>().join(", ");
+            format!(
+                "stride [{}], padding `{text}` = [{}] (before, after per axis), dilation [{}]",
+                list(|a| a.stride.to_string()),
+                list(|a| format!("[{}, {}]", a.before, a.after)),
+                list(|a| a.dilation.to_string()),
+            )
+        }
+        _ => "stride, padding and dilation given at run time".to_string(),
+    };
+    let bias = match d.bias {
+        Bias::Optional => "optional bias",
+        Bias::Required => "bias required",
+        Bias::Forbidden => "no bias",
+    };
+    let act = match &d.activation {
+        Some(t) => format!(
+            "fused activation `{}`",
+            t.to_token_stream().to_string().replace(' ', "")
+        ),
+        None => "no activation".to_string(),
+    };
+    format!(
+        "rank-{} convolution, kernel {kernel}, {params}, {bias}, {act}",
+        d.rank
+    )
+}
+
+/// Expands one validated declaration.
+pub fn expand(d: &Decl) -> TokenStream {
+    let Decl {
+        attrs,
+        vis,
+        name,
+        rank,
+        kernel: [kh, kw],
+        ..
+    } = d;
+    let rt = quote!(::simdgrad::__private);
+    let ty = format_ident!("{}", upper_camel(&name.to_string()), span = name.span());
+    let name_str = name.to_string();
+    let words = describe(d);
+    let n = rank + 2;
+    let (in_layout, w_layout) = if *rank == 1 {
+        ("(B, C, W)", "(O, C, K)")
+    } else {
+        ("(B, C, H, W)", "(O, C, KH, KW)")
+    };
+    let struct_doc = format!(" `{name_str}`: a {words}. Declared with `simdgrad::conv!`; the tensor op is [`{name_str}`].");
+    let fn_doc = format!(" `{name_str}`: a {words}, input {in_layout}, weight {w_layout}, bias (O). Differentiable in all three; any input or weight layout. Declared with `simdgrad::conv!`; the slice kernels are methods of [`{ty}`].");
+
+    let params_const = match &d.params {
+        Some([a, b]) => {
+            let (a, b) = (axis_tokens(a), axis_tokens(b));
+            quote!(::core::option::Option::Some([#a, #b]))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let bias_rule = match d.bias {
+        Bias::Optional => quote!(Optional),
+        Bias::Required => quote!(Required),
+        Bias::Forbidden => quote!(Forbidden),
+    };
+    let (epilogue, act_check) = match &d.activation {
+        Some(t) => {
+            // Spanned at the user's path, so a type that is not a map kernel is reported there.
+            let check = quote_spanned! {t.span()=>
+                const _: fn() = || {
+                    fn activation_must_be_a_map_kernel<K: #rt::MapKernel + ::core::default::Default>() {}
+                    activation_must_be_a_map_kernel::<#t>();
+                };
+            };
+            (quote!(#rt::Activated<#t>), check)
+        }
+        None => (quote!(#rt::NoActivation), quote!()),
+    };
+
+    // Rank-1 methods take 3-D views and hand the engine their unit-height 4-D form.
+    let to4 = |v: &str| {
+        let v = format_ident!("{v}");
+        if *rank == 1 {
+            quote!(let #v = #v.with_unit_height();)
+        } else {
+            quote!()
+        }
+    };
+    let (x4, w4, g4) = (to4("x"), to4("w"), to4("grad_out"));
+    let runtime = d.params.is_none();
+    let (params_arg, params_val, params_doc) = match (runtime, *rank) {
+        (false, _) => (quote!(), quote!(::core::option::Option::None), ""),
+        (true, 1) => (
+            quote!(, params: #rt::ConvParams),
+            quote!(::core::option::Option::Some([#rt::ConvParams::valid(), params])),
+            " `params` are the stride, padding and dilation (declared `params = runtime`).",
+        ),
+        (true, _) => (
+            quote!(, params: [#rt::ConvParams; 2]),
+            quote!(::core::option::Option::Some(params)),
+            " `params` are the per-axis (height, width) stride, padding and dilation (declared `params = runtime`).",
+        ),
+    };
+    let fn_doc = format!("{fn_doc}{params_doc}");
+    let has_act = d.activation.is_some();
+    let forward_doc = if has_act {
+        " `out = act(conv(x, w) + bias)`, the activation fused into the kernel's store; `out` contiguous (B, O, …)."
+    } else {
+        " `out = conv(x, w) + bias`; `out` contiguous (B, O, …)."
+    };
+    let saving = has_act.then(|| {
+        quote! {
+            /// As [`Self::forward`], also writing the pre-activation `conv(x, w) + bias` to
+            /// `pre` (same length as `out`), which [`Self::backward_activation`] needs.
+            ///
+            /// # Errors
+            /// As [`Self::forward`].
+            #[allow(clippy::too_many_arguments)]
+            pub fn forward_saving<E: #rt::SimdElement>(
+                self,
+                s: &#rt::ConvShape,
+                x: #rt::StridedRef<'_, E, #n>,
+                w: #rt::StridedRef<'_, E, #n>,
+                bias: ::core::option::Option<&[E]>,
+                out: &mut [E],
+                pre: &mut [E],
+            ) -> #rt::Result<()> {
+                #x4 #w4
+                #rt::conv_decl::check_bias::<Self>(bias.is_some())?;
+                #rt::conv_decl::forward_fused::<Self, E, #epilogue>(
+                    s, x, w, bias, out, ::core::option::Option::Some(pre),
+                )
+            }
+
+            /// The gradient of the pre-activation: `grad_z = grad_out · act'(pre)`, the
+            /// activation's derived derivative; feed it to [`Self::backward_input`] and
+            /// [`Self::backward_weight`].
+            ///
+            /// # Errors
+            /// A length mismatch between the slices.
+            pub fn backward_activation<E: #rt::SimdElement>(
+                self,
+                pre: &[E],
+                grad_out: &[E],
+                grad_z: &mut [E],
+            ) -> #rt::Result<()> {
+                <#epilogue as #rt::Epilogue>::backward(pre, grad_out, grad_z)
+            }
+        }
+    });
+    let grad_meaning = if has_act {
+        "of the pre-activation (from [`Self::backward_activation`])"
+    } else {
+        "of the output"
+    };
+    let bi_doc = format!(" The input gradient for `grad_out`, the gradient {grad_meaning}; `grad_input` contiguous {in_layout}.");
+    let bw_doc = format!(" The weight gradient for `grad_out`, the gradient {grad_meaning}; `grad_weight` contiguous {w_layout}.");
+
+    quote! {
+        #(#attrs)*
+        #[doc = ""]
+        #[doc = #struct_doc]
+        #[derive(Clone, Copy, Debug, Default)]
+        #vis struct #ty;
+
+        #act_check
+
+        impl #rt::ConvDecl for #ty {
+            const NAME: &'static str = #name_str;
+            const DECLARATION: &'static str = #words;
+            const RANK: usize = #rank;
+            const KERNEL: [usize; 2] = [#kh, #kw];
+            const PARAMS: ::core::option::Option<[#rt::ConvParams; 2]> = #params_const;
+            const BIAS: #rt::BiasRule = #rt::BiasRule::#bias_rule;
+            type Kernel = #rt::Fixed<#kh, #kw>;
+            type Epilogue = #epilogue;
+        }
+
+        /// The plain convolution of the declared shape (without the declared activation).
+        impl #rt::ConvKernel for #ty {
+            const EXTENT: ::core::option::Option<[usize; 2]> = ::core::option::Option::Some([#kh, #kw]);
+
+            fn forward_fused<E: #rt::SimdElement, A: #rt::Epilogue>(
+                s: &#rt::ConvShape,
+                x: #rt::StridedRef<'_, E, 4>,
+                w: #rt::StridedRef<'_, E, 4>,
+                bias: ::core::option::Option<&[E]>,
+                out: &mut [E],
+                pre: ::core::option::Option<&mut [E]>,
+            ) -> #rt::Result<()> {
+                #rt::conv_decl::forward_fused::<Self, E, A>(s, x, w, bias, out, pre)
+            }
+
+            fn backward_input<E: #rt::SimdElement>(
+                s: &#rt::ConvShape,
+                grad_out: #rt::StridedRef<'_, E, 4>,
+                w: #rt::StridedRef<'_, E, 4>,
+                grad_input: &mut [E],
+            ) -> #rt::Result<()> {
+                #rt::conv_decl::backward_input::<Self, E>(s, grad_out, w, grad_input)
+            }
+
+            fn backward_weight<E: #rt::SimdElement>(
+                s: &#rt::ConvShape,
+                x: #rt::StridedRef<'_, E, 4>,
+                grad_out: #rt::StridedRef<'_, E, 4>,
+                grad_weight: &mut [E],
+            ) -> #rt::Result<()> {
+                #rt::conv_decl::backward_weight::<Self, E>(s, x, grad_out, grad_weight)
+            }
+        }
+
+        impl #ty {
+            /// The validated shape for an input and a weight of these extents.
+            ///
+            /// # Errors
+            /// `Error::InvalidArgument` naming the shapes if the channels differ, the kernel
+            /// extents are not the declared ones, or a window is larger than the padded input.
+            pub fn shape(
+                self,
+                input: [usize; #n],
+                weight: [usize; #n]
+                #params_arg
+            ) -> #rt::Result<#rt::ConvShape> {
+                let params = #rt::conv_decl::params::<Self>(#params_val)?;
+                #rt::conv_decl::shape::<Self>(&input, &weight, params)
+            }
+
+            #[doc = #forward_doc]
+            ///
+            /// # Errors
+            /// `Error::InvalidArgument` if `s` is not a shape of this declaration, a view does
+            /// not match `s`, or the bias breaks the declared rule; `Error::LengthMismatch`
+            /// for a wrong bias or output length.
+            pub fn forward<E: #rt::SimdElement>(
+                self,
+                s: &#rt::ConvShape,
+                x: #rt::StridedRef<'_, E, #n>,
+                w: #rt::StridedRef<'_, E, #n>,
+                bias: ::core::option::Option<&[E]>,
+                out: &mut [E],
+            ) -> #rt::Result<()> {
+                #x4 #w4
+                #rt::conv_decl::check_bias::<Self>(bias.is_some())?;
+                #rt::conv_decl::forward_fused::<Self, E, #epilogue>(
+                    s, x, w, bias, out, ::core::option::Option::None,
+                )
+            }
+
+            #saving
+
+            #[doc = #bi_doc]
+            ///
+            /// # Errors
+            /// As [`Self::forward`].
+            pub fn backward_input<E: #rt::SimdElement>(
+                self,
+                s: &#rt::ConvShape,
+                grad_out: #rt::StridedRef<'_, E, #n>,
+                w: #rt::StridedRef<'_, E, #n>,
+                grad_input: &mut [E],
+            ) -> #rt::Result<()> {
+                #g4 #w4
+                #rt::conv_decl::backward_input::<Self, E>(s, grad_out, w, grad_input)
+            }
+
+            #[doc = #bw_doc]
+            ///
+            /// # Errors
+            /// As [`Self::forward`].
+            pub fn backward_weight<E: #rt::SimdElement>(
+                self,
+                s: &#rt::ConvShape,
+                x: #rt::StridedRef<'_, E, #n>,
+                grad_out: #rt::StridedRef<'_, E, #n>,
+                grad_weight: &mut [E],
+            ) -> #rt::Result<()> {
+                #x4 #g4
+                #rt::conv_decl::backward_weight::<Self, E>(s, x, grad_out, grad_weight)
+            }
+        }
+
+        #(#attrs)*
+        #[doc = ""]
+        #[doc = #fn_doc]
+        ///
+        /// # Errors
+        /// `Error::InvalidArgument` naming the shapes for a wrong rank, mismatched channels,
+        /// kernel extents other than the declared ones, a window larger than the padded input,
+        /// or a bias of the wrong shape or against the declared rule.
+        #vis fn #name<E: #rt::SimdElement>(
+            x: &#rt::Tensor<E>,
+            w: &#rt::Tensor<E>,
+            bias: ::core::option::Option<&#rt::Tensor<E>>
+            #params_arg
+        ) -> #rt::Result<#rt::Tensor<E>> {
+            #rt::conv_decl::declared::<#ty, E>(x, w, bias, #params_val)
+        }
+    }
+}
