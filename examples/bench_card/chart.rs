@@ -160,7 +160,7 @@ where
         .filter(|v| v.is_finite())
         .fold(1.0, f64::max)
         // Room on the right for the legend, clear of the longest bar.
-        * 1.4;
+        * 1.65;
     // Group i (from the top) spans y in [n - i - 1, n - i].
     let mut chart = ChartBuilder::on(area)
         .caption(&p.title, ("sans-serif", 17))

@@ -4,6 +4,8 @@
 //! outputs reused), which split the work over `simdgrad::parallel`'s threads; the tensor driver
 //! is also timed on one thread so the speed-up compares like with like.
 
+use std::time::{Duration, Instant};
+
 use simdgrad::parallel::{self, Parallelism};
 use simdgrad::Tensor;
 use simdgrad_workspace::cases::{input, Impl, MapOp, ReduceOp, ZipOp};
@@ -83,12 +85,22 @@ impl KernelRow {
     }
 }
 
+/// A call longer than this is a slow baseline (the naive loop, a scalar transcendental at
+/// 2^24): it gets the fewest calls, so the card stays within minutes.
+const SLOW_CALL: Duration = Duration::from_millis(20);
+
 fn time_impls(o: &Options, mut call: impl FnMut(Impl)) -> Vec<(Impl, Timing)> {
     let (main, slow) = (o.plan(), o.slow_plan());
     Impl::ALL
         .iter()
         .map(|&imp| {
-            let plan = if imp == Impl::Naive { slow } else { main };
+            let start = Instant::now();
+            call(imp);
+            let plan = if imp == Impl::Naive || start.elapsed() > SLOW_CALL {
+                slow
+            } else {
+                main
+            };
             (imp, measure::time(plan, || call(imp)))
         })
         .collect()
