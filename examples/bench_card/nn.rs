@@ -14,7 +14,7 @@ use simdgrad::Tensor;
 use simdgrad_workspace::baseline::im2col::Im2col;
 use simdgrad_workspace::cases::input;
 use simdgrad_workspace::limits::Stream;
-use simdgrad_workspace::measure::{self, Clock, Plan, Timing};
+use simdgrad_workspace::measure::{self, Clock, Plan};
 
 use crate::card::{Line, Roof, Unit};
 use crate::roofs::Roofs;
@@ -58,27 +58,25 @@ struct Ctx<'a> {
     lines: Vec<Line>,
 }
 
+/// A line's key: op, shape key, threads.
+type Key<'k> = (&'k str, &'k str, usize);
+
 impl Ctx<'_> {
-    /// Times `f`, records and prints its line; returns the timing.
-    #[allow(clippy::too_many_arguments)]
+    /// Times `f`, records and prints its line; `amount` is bytes or FLOPs per call.
     fn row(
         &mut self,
-        op: &str,
-        shape: &str,
-        threads: usize,
+        (op, shape, threads): Key<'_>,
         plan: Plan,
-        amount: f64,
-        unit: Unit,
+        (amount, unit): (f64, Unit),
         roof: Roof,
         allocates: bool,
         f: impl FnMut(),
-    ) -> Timing {
-        let timing = measure::time(plan_for(plan, threads), f);
+    ) {
         let line = Line {
             op: op.to_string(),
             shape: shape.to_string(),
             threads,
-            timing: timing.clone(),
+            timing: measure::time(plan_for(plan, threads), f),
             amount,
             unit,
             roof,
@@ -86,52 +84,25 @@ impl Ctx<'_> {
         };
         line.print();
         self.lines.push(line);
-        timing
     }
 
     fn bytes_row(
         &mut self,
-        (op, shape, threads): (&str, &str, usize),
+        key: Key<'_>,
         bytes: usize,
         stream: Stream,
         allocates: bool,
         f: impl FnMut(),
     ) {
-        let roof = self.roofs.bandwidth(stream, bytes, threads);
+        let roof = self.roofs.bandwidth(stream, bytes, key.2);
         let plan = self.o.plan();
-        self.row(
-            op,
-            shape,
-            threads,
-            plan,
-            bytes as f64,
-            Unit::GBps,
-            roof,
-            allocates,
-            f,
-        );
+        self.row(key, plan, (bytes as f64, Unit::GBps), roof, allocates, f);
     }
 
-    fn flops_row(
-        &mut self,
-        (op, shape, threads): (&str, &str, usize),
-        flops: f64,
-        allocates: bool,
-        f: impl FnMut(),
-    ) -> Timing {
-        let roof = self.roofs.fma(threads);
+    fn flops_row(&mut self, key: Key<'_>, flops: f64, allocates: bool, f: impl FnMut()) {
+        let roof = self.roofs.fma(key.2);
         let plan = self.o.heavy_plan();
-        self.row(
-            op,
-            shape,
-            threads,
-            plan,
-            flops,
-            Unit::GFLOPs,
-            roof,
-            allocates,
-            f,
-        )
+        self.row(key, plan, (flops, Unit::GFLOPs), roof, allocates, f);
     }
 }
 
