@@ -1,9 +1,11 @@
 //! The benchmark cases: every op of the bench card under every implementation (generated
 //! kernel, naive index loop, plain loop, hand-written pulp), behind small enums shared by the
-//! criterion benches and the bench card so both time exactly the same calls.
+//! criterion benches and the bench card so both time exactly the same calls. The `run_tensor`
+//! forms run the same generated kernels through the tensor drivers (`Tensor::map_into`, …),
+//! which split the work over the threads of `simdgrad::parallel`.
 
 use simdgrad::kernel::{MapKernel, ZipKernel};
-use simdgrad::Result;
+use simdgrad::{Result, Tensor};
 
 use crate::baseline::naive::{self, Layout};
 use crate::baseline::pulp_hand::{self, Fold};
@@ -139,6 +141,20 @@ impl MapOp {
         }
     }
 
+    /// `out = f(x)` through the generated kernel and the tensor driver ([`Tensor::map_into`]).
+    ///
+    /// # Errors
+    /// If `out` has another shape than `x`.
+    pub fn run_tensor(self, x: &Tensor<f32>, out: &mut Tensor<f32>) -> Result<()> {
+        match self {
+            MapOp::Relu => x.map_into(ops::BenchRelu, out),
+            MapOp::Exp => x.map_into(ops::BenchExp, out),
+            MapOp::Sigmoid => x.map_into(ops::BenchSigmoid, out),
+            MapOp::Tanh => x.map_into(ops::BenchTanh, out),
+            MapOp::Gelu => x.map_into(ops::BenchGelu, out),
+        }
+    }
+
     /// Bytes moved by one backward call over `n` elements: `12·n` (`x`, `g` read, `gx` written).
     pub fn backward_bytes(n: usize) -> usize {
         12 * n
@@ -197,6 +213,19 @@ impl ZipOp {
                 ZipOp::Add => pulp_hand::zip(pulp_hand::Add, a, b, out),
                 ZipOp::Mul => pulp_hand::zip(pulp_hand::Mul, a, b, out),
             },
+        }
+    }
+}
+
+impl ZipOp {
+    /// `out = f(a, b)` through the generated kernel and the tensor driver ([`Tensor::zip_into`]).
+    ///
+    /// # Errors
+    /// If the shapes do not broadcast to `out`'s shape.
+    pub fn run_tensor(self, a: &Tensor<f32>, b: &Tensor<f32>, out: &mut Tensor<f32>) -> Result<()> {
+        match self {
+            ZipOp::Add => a.zip_into(b, ops::BenchAdd, out),
+            ZipOp::Mul => a.zip_into(b, ops::BenchMul, out),
         }
     }
 }
@@ -262,6 +291,28 @@ impl ReduceOp {
             cols
         } else {
             rows
+        }
+    }
+
+    /// Shape of the tensor result for a `[rows, cols]` input (the reduced dim kept as 1).
+    pub fn out_shape(self, rows: usize, cols: usize) -> [usize; 2] {
+        if self.dim == 0 {
+            [1, cols]
+        } else {
+            [rows, 1]
+        }
+    }
+
+    /// Reduces the `[rows, cols]` tensor `x` into `out` (shape [`ReduceOp::out_shape`]) through
+    /// the generated kernel and the tensor driver ([`Tensor::reduce_into`]).
+    ///
+    /// # Errors
+    /// If `x` is not 2-D or `out` has the wrong shape.
+    pub fn run_tensor(self, x: &Tensor<f32>, out: &mut Tensor<f32>) -> Result<()> {
+        let dim = self.dim as isize;
+        match self.fold {
+            Fold::Sum => x.reduce_into(ops::BenchSum, dim, out),
+            Fold::Max => x.reduce_into(ops::BenchMax, dim, out),
         }
     }
 
@@ -395,6 +446,33 @@ mod tests {
                 op.run(imp, &x, rows, cols, &mut got).unwrap();
                 assert!(close(&got, &want, 1e-5), "{} {}", op.name(), imp.name());
             }
+        }
+    }
+
+    #[test]
+    fn tensor_forms_compute_what_the_slice_forms_compute() {
+        let (rows, cols) = (37, 53);
+        let (a, b) = (input(rows * cols, 2), input(rows * cols, 3));
+        let t = |v: &[f32], shape: &[usize]| Tensor::from_vec(v.to_vec(), shape).unwrap();
+        let (ta, tb) = (t(&a, &[rows, cols]), t(&b, &[rows, cols]));
+        let mut out = Tensor::<f32>::zeros(&[rows, cols]).unwrap();
+        let mut want = vec![0.0; a.len()];
+        for op in MapOp::ALL {
+            op.run(Impl::Generated, &a, &mut want).unwrap();
+            op.run_tensor(&ta, &mut out).unwrap();
+            assert_eq!(out.to_vec(), want, "{}", op.name());
+        }
+        for op in ZipOp::ALL {
+            op.run(Impl::Generated, &a, &b, &mut want).unwrap();
+            op.run_tensor(&ta, &tb, &mut out).unwrap();
+            assert_eq!(out.to_vec(), want, "{}", op.name());
+        }
+        for op in ReduceOp::ALL {
+            let mut want = vec![0.0; op.out_len(rows, cols)];
+            op.run(Impl::Generated, &a, rows, cols, &mut want).unwrap();
+            let mut out = Tensor::<f32>::zeros(&op.out_shape(rows, cols)).unwrap();
+            op.run_tensor(&ta, &mut out).unwrap();
+            assert!(close(&out.to_vec(), &want, 1e-5), "{}", op.name());
         }
     }
 

@@ -129,14 +129,17 @@ pub fn peak_fma_gflops(isa: Isa, threads: usize, plan: Plan) -> Option<f64> {
         return None;
     }
     fma_one_thread(isa)?;
-    let t = measure::time(plan, || {
-        black_box(fma_call(isa, threads));
+    // One kept-alive thread per share: spawning threads per call would add tens of µs to a
+    // call of about 0.2 ms.
+    let mut shares = vec![(); threads];
+    let t = measure::time_team(plan, &mut shares, |_| {
+        black_box(fma_one_thread(isa));
     });
     Some(t.giga_per_s(fma_flops(isa, threads)))
 }
 
 /// A STREAM-like kernel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Stream {
     /// `s = Σ a[i]` (8 accumulators): bytes `4·n`.
     Read,
@@ -313,15 +316,17 @@ impl Bandwidth {
     }
 }
 
-/// Measures `kernel` with `n` f32 per array on `threads` threads.
+/// Measures `kernel` with `n` f32 per array on `threads` threads (kept alive across calls,
+/// so sub-millisecond calls are not dominated by thread start-up; wall clock when `threads > 1`).
 pub fn bandwidth(kernel: Stream, n: usize, threads: usize, plan: Plan) -> Bandwidth {
     let mut bench = StreamBench::new(kernel, n, threads);
-    let timing = measure::time(plan, || bench.run());
+    let (threads, bytes) = (bench.threads(), bench.bytes());
+    let timing = measure::time_team(plan, &mut bench.shares, |share| stream_call(kernel, share));
     Bandwidth {
         kernel,
         n,
-        threads: bench.threads(),
-        bytes: bench.bytes(),
+        threads,
+        bytes,
         timing,
     }
 }

@@ -10,6 +10,8 @@
 //! instead, which leaves out the time spent descheduled (but not the cache and memory
 //! bandwidth the other processes take).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 /// The fewest timed calls a bench-card figure may rest on (performance.md asks for ≥ 10).
@@ -173,6 +175,47 @@ pub fn time<F: FnMut()>(plan: Plan, mut f: F) -> Timing {
     }
 }
 
+/// Times calls that run `work` on `states.len()` threads at once, one state per thread: a call
+/// starts all threads together and ends when the last one finishes. The threads are spawned
+/// once and kept across calls, so the figure does not include thread start-up (the calling
+/// thread does the first state's share). With one state this is [`time`] on the calling
+/// thread; with several the wall clock is read whatever `plan.clock` says, since one thread's
+/// CPU time would miss the others' work.
+///
+/// `work` must not panic: a panicking worker would leave the others waiting at the barrier.
+pub fn time_team<S: Send, F: Fn(&mut S) + Sync>(plan: Plan, states: &mut [S], work: F) -> Timing {
+    let Some((mine, others)) = states.split_first_mut() else {
+        return time(plan, || {});
+    };
+    if others.is_empty() {
+        return time(plan, || work(mine));
+    }
+    let plan = plan.with_clock(Clock::Wall);
+    let barrier = Barrier::new(others.len() + 1);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|sc| {
+        for state in others.iter_mut() {
+            let (barrier, stop, work) = (&barrier, &stop, &work);
+            sc.spawn(move || loop {
+                barrier.wait();
+                if stop.load(Ordering::Acquire) {
+                    break;
+                }
+                work(state);
+                barrier.wait();
+            });
+        }
+        let timing = time(plan, || {
+            barrier.wait();
+            work(mine);
+            barrier.wait();
+        });
+        stop.store(true, Ordering::Release);
+        barrier.wait();
+        timing
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +260,18 @@ mod tests {
             }
         });
         assert!(t.median_ms > 0.0, "{t:?}");
+    }
+
+    #[test]
+    fn time_team_runs_every_state_once_per_call() {
+        let mut counts = vec![0usize; 3];
+        let t = time_team(Plan::QUICK, &mut counts, |c| *c += 1);
+        assert_eq!(t.reps, MIN_REPS);
+        // Every thread ran the same number of calls (warm-up included), at least warm-up + reps.
+        assert!(
+            counts.iter().all(|&c| c == counts[0] && c > MIN_REPS),
+            "{counts:?}"
+        );
     }
 
     #[test]

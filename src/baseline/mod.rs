@@ -1,9 +1,11 @@
 //! Baselines the generated kernels are measured against: MiniTorch's general index loop
-//! ([`naive`]), idiomatic Rust loops ([`plain`]) and hand-written pulp kernels ([`pulp_hand`]).
+//! ([`naive`]), idiomatic Rust loops ([`plain`]) and hand-written pulp kernels ([`pulp_hand`]);
+//! for convolutions, im2col + GEMM ([`im2col`]).
 //!
 //! All three compute the same ops on `f32` with the same formulas ([`scalar`]), so a benchmark
 //! row compares implementations, not definitions.
 
+pub mod im2col;
 pub mod naive;
 pub mod plain;
 pub mod pulp_hand;
