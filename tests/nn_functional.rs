@@ -107,6 +107,29 @@ fn softmax_edge_values_follow_pytorch() {
 }
 
 #[test]
+fn a_nan_or_plus_inf_anywhere_in_a_row_makes_the_row_nan() {
+    // Every position of rows wide enough to have SIMD head, remainder and masked tail, with
+    // the special value first, last, and beside -inf entries; other rows stay finite.
+    for cols in [1usize, 3, 17, 67, 130] {
+        for bad in [f32::NAN, f32::INFINITY] {
+            for at in 0..cols {
+                let mut v: Vec<f32> = (0..2 * cols).map(|i| (i % 7) as f32 - 3.0).collect();
+                v[cols + at] = bad;
+                if cols > 2 {
+                    v[cols + (at + 1) % cols] = f32::NEG_INFINITY;
+                }
+                let x = Tensor::<f32>::from_vec(v, &[2, cols]).unwrap();
+                for y in [x.softmax(1).unwrap(), x.log_softmax(1).unwrap()] {
+                    let y = y.to_vec();
+                    assert!(y[..cols].iter().all(|v| v.is_finite()), "{cols} {bad} {at}");
+                    assert!(y[cols..].iter().all(|v| v.is_nan()), "{cols} {bad} {at}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn softmax_and_log_softmax_gradients_match_finite_differences() {
     let x = Tensor::<f64>::randn_seeded(&[3, 5, 4], 9).unwrap();
     for dim in [0isize, 1, 2, -1] {

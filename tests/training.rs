@@ -1,6 +1,6 @@
 //! Training end to end on the UCI 8×8 digits fixture: the loss falls on a fixed batch, and the
 //! same seed and thread count give a bit-identical loss curve (shuffling, init and dropout all
-//! come from seeded generators).
+//! come from seeded generators), with the threaded kernel paths really taken.
 
 use simdgrad::io::digits;
 use simdgrad::nn::data::Dataset;
@@ -8,7 +8,27 @@ use simdgrad::nn::functional::cross_entropy;
 use simdgrad::nn::init::seeded_rng;
 use simdgrad::nn::optim::{Adam, Optimizer, Sgd};
 use simdgrad::nn::{Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential};
+use simdgrad::parallel::{self, Parallelism};
 use simdgrad::Tensor;
+use std::sync::Mutex;
+
+/// Serialises the tests that change the process-wide parallelism setting.
+static PARALLELISM: Mutex<()> = Mutex::new(());
+
+/// Runs `f` with `threads` threads and a threshold so low that the tiny fixture's kernels
+/// split into several tasks (else every kernel would run on the calling thread whatever the
+/// thread count, and the test would not see the threaded paths).
+fn with_threads<T>(threads: usize, f: impl FnOnce() -> T) -> T {
+    let _guard = PARALLELISM.lock().unwrap_or_else(|e| e.into_inner());
+    let before = parallel::get();
+    parallel::set(Parallelism {
+        threads,
+        min_work_per_task: 32,
+    });
+    let out = f();
+    parallel::set(before);
+    out
+}
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -55,15 +75,30 @@ fn loss_curve(seed: u64, epochs: usize) -> Vec<f32> {
     losses
 }
 
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|l| l.to_bits()).collect()
+}
+
 #[test]
 fn same_seed_and_threads_give_a_bit_identical_loss_curve() {
-    let a = loss_curve(5, 2);
-    let b = loss_curve(5, 2);
-    assert_eq!(a.len(), 10);
-    let bits = |v: &[f32]| v.iter().map(|l| l.to_bits()).collect::<Vec<_>>();
-    assert_eq!(bits(&a), bits(&b));
-    // A different seed is a different run (the test can fail).
-    assert_ne!(bits(&a), bits(&loss_curve(6, 2)));
+    for threads in [1, 2] {
+        let a = with_threads(threads, || loss_curve(5, 2));
+        let b = with_threads(threads, || loss_curve(5, 2));
+        assert_eq!(a.len(), 10);
+        assert_eq!(bits(&a), bits(&b), "{threads} thread(s)");
+        // A different seed is a different run (the test can fail).
+        let other = with_threads(threads, || loss_curve(6, 2));
+        assert_ne!(bits(&a), bits(&other), "{threads} thread(s)");
+    }
+}
+
+#[test]
+fn the_loss_curve_does_not_depend_on_the_thread_count() {
+    // The library splits work so that every element is computed the same way for any split
+    // (parallel.rs), so even the thread count leaves the curve bit-identical.
+    let one = with_threads(1, || loss_curve(5, 2));
+    let two = with_threads(2, || loss_curve(5, 2));
+    assert_eq!(bits(&one), bits(&two));
 }
 
 #[test]

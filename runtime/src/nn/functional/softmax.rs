@@ -19,7 +19,16 @@ pub(crate) enum Kind {
     LogSoftmax,
 }
 
-/// Maximum of a row with NaN propagation (padding lanes hold -inf).
+/// `if x > m { x } else { m }` per lane: one compare and one blend, where the NaN-propagating
+/// `max` costs several instructions. A NaN lane is skipped here, but it still turns the row into
+/// NaN through `exp(NaN − m)` in the next pass, as does `+inf` through `exp(inf − inf)`.
+#[inline(always)]
+fn max_skip_nan<S: Simd, E: SimdElement>(s: S, m: E::V<S>, x: E::V<S>) -> E::V<S> {
+    <E as SimdElement>::select(s, <E as SimdElement>::gt(s, x, m), x, m)
+}
+
+/// Maximum of a row, ignoring NaN (padding lanes hold -inf); see [`max_skip_nan`] for why that
+/// still gives a NaN row for a row holding NaN.
 #[inline(always)]
 fn row_max<S: Simd, E: SimdElement>(s: S, x: &[E]) -> E {
     let (head, tail) = <E as SimdElement>::as_simd::<S>(x);
@@ -27,27 +36,25 @@ fn row_max<S: Simd, E: SimdElement>(s: S, x: &[E]) -> E {
     let (mut a0, mut a1, mut a2, mut a3) = (ninf, ninf, ninf, ninf);
     let mut chunks = head.chunks_exact(4);
     for c in &mut chunks {
-        a0 = <E as SimdElement>::max(s, a0, c[0]);
-        a1 = <E as SimdElement>::max(s, a1, c[1]);
-        a2 = <E as SimdElement>::max(s, a2, c[2]);
-        a3 = <E as SimdElement>::max(s, a3, c[3]);
+        a0 = max_skip_nan::<S, E>(s, a0, c[0]);
+        a1 = max_skip_nan::<S, E>(s, a1, c[1]);
+        a2 = max_skip_nan::<S, E>(s, a2, c[2]);
+        a3 = max_skip_nan::<S, E>(s, a3, c[3]);
     }
     for &v in chunks.remainder() {
-        a0 = <E as SimdElement>::max(s, a0, v);
+        a0 = max_skip_nan::<S, E>(s, a0, v);
     }
-    a1 = <E as SimdElement>::max(
+    a1 = max_skip_nan::<S, E>(
         s,
         a1,
         <E as SimdElement>::partial_load(s, tail, E::NEG_INFINITY),
     );
-    <E as SimdElement>::reduce_max(
+    let m = max_skip_nan::<S, E>(
         s,
-        <E as SimdElement>::max(
-            s,
-            <E as SimdElement>::max(s, a0, a1),
-            <E as SimdElement>::max(s, a2, a3),
-        ),
-    )
+        max_skip_nan::<S, E>(s, a0, a1),
+        max_skip_nan::<S, E>(s, a2, a3),
+    );
+    <E as SimdElement>::reduce_max(s, m)
 }
 
 /// `out = exp(x - m)`, returns the sum of `out`.
