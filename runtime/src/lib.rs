@@ -43,7 +43,7 @@ pub use error::{Error, Result};
 /// compile a scalar function into SIMD kernels and their symbolically derived derivative
 /// kernels (implementing [`kernel::MapKernel`], [`kernel::ZipKernel`], [`kernel::ReduceKernel`]).
 /// See the `simdgrad-macros` crate docs for the body language and the generated items.
-pub use simdgrad_macros::{map, reduce, zip};
+pub use simdgrad_macros::{map, pool, reduce, zip};
 pub use tensor::Tensor;
 
 #[doc(hidden)]
