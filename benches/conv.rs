@@ -459,6 +459,235 @@ fn pools(c: &mut Criterion) {
     group.finish();
 }
 
+/// Time on CPU of the calling thread, in ns (`/proc/thread-self/schedstat`): on a shared,
+/// oversubscribed machine this measures the kernel's own cost, which wall time does not.
+fn cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// Runs `f` until `budget` of wall time has passed (at least `min_calls` calls, after one
+/// warm-up call); returns the median wall ms per call and the mean on-CPU ms per call.
+fn measure(budget: Duration, min_calls: usize, mut f: impl FnMut()) -> (f64, Option<f64>) {
+    f();
+    let start = std::time::Instant::now();
+    let cpu0 = cpu_ns();
+    let mut walls = vec![];
+    while walls.len() < min_calls || start.elapsed() < budget {
+        let t = std::time::Instant::now();
+        f();
+        walls.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let cpu = cpu0
+        .zip(cpu_ns())
+        .map(|(a, b)| (b - a) as f64 / 1e6 / walls.len() as f64);
+    walls.sort_by(f64::total_cmp);
+    (walls[walls.len() / 2], cpu)
+}
+
+/// One line per measurement: wall median, GFLOP/s from the wall median and from on-CPU time,
+/// and the speed-ups over im2col + gemm and over the naive loop (on-CPU time, same run).
+fn card() {
+    let budget = Duration::from_millis(1500);
+    println!("CARD op variant threads wall_median_ms wall_GFLOPs cpu_ms cpu_GFLOPs");
+    let line = |op: &str, variant: &str, t: usize, flops: f64, (wall, cpu): (f64, Option<f64>)| {
+        let c = cpu.unwrap_or(f64::NAN);
+        println!(
+            "CARD {op} {variant} {t} {wall:.3} {:.1} {c:.3} {:.1}",
+            flops / wall / 1e6,
+            flops / c / 1e6
+        );
+        c
+    };
+    for k in cases() {
+        let s = k.s;
+        let flops = 2.0 * s.macs() as f64;
+        let (x, w, g) = (
+            v4(&k.x, s.input_shape()),
+            v4(&k.w, s.weight_shape()),
+            v4(&k.g, s.output_shape()),
+        );
+        let mut out = vec![0.0f32; k.g.len()];
+        let mut col = vec![0.0f32; s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w];
+        threads(1);
+        let simd = line(
+            k.name,
+            "simd",
+            1,
+            flops,
+            measure(budget, 5, || {
+                conv::conv2d_forward(&s, x, w, None, &mut out).unwrap()
+            }),
+        );
+        line(
+            k.name,
+            "generic",
+            1,
+            flops,
+            measure(budget, 5, || {
+                use simdgrad::conv::ConvKernel;
+                conv::Dynamic::forward(&s, x, w, None, &mut out).unwrap()
+            }),
+        );
+        let gemm = line(
+            k.name,
+            "im2col_gemm",
+            1,
+            flops,
+            measure(budget, 5, || {
+                im2col_forward(&s, &k.x, &k.w, &mut col, &mut out)
+            }),
+        );
+        let naive_t = line(
+            k.name,
+            "naive",
+            1,
+            flops,
+            measure(Duration::ZERO, 1, || {
+                naive::forward(&s, x, w, None, &mut out).unwrap()
+            }),
+        );
+        println!(
+            "RATIO {} simd_vs_im2col {:.2} simd_vs_naive {:.1}",
+            k.name,
+            gemm / simd,
+            naive_t / simd
+        );
+        if k.name == "conv2d_A" {
+            threads(2);
+            let (wall, _) = measure(budget, 5, || {
+                conv::conv2d_forward(&s, x, w, None, &mut out).unwrap()
+            });
+            let (wall1, _) = {
+                threads(1);
+                measure(budget, 5, || {
+                    conv::conv2d_forward(&s, x, w, None, &mut out).unwrap()
+                })
+            };
+            println!(
+                "CARD conv2d_A simd 2 {wall:.3} {:.1} - -",
+                flops / wall / 1e6
+            );
+            println!("RATIO conv2d_A t2_vs_t1_wall {:.2}", wall1 / wall);
+            threads(1);
+            let mut gx = vec![0.0f32; k.x.len()];
+            let mut gw = vec![0.0f32; k.w.len()];
+            let a = line(
+                "conv2d_A_bwd_input",
+                "simd",
+                1,
+                flops,
+                measure(budget, 5, || {
+                    conv::conv2d_backward_input(&s, g, w, &mut gx).unwrap()
+                }),
+            );
+            let b = line(
+                "conv2d_A_bwd_input",
+                "im2col_gemm",
+                1,
+                flops,
+                measure(budget, 5, || {
+                    im2col_backward_input(&s, &k.g, &k.w, &mut col, &mut gx)
+                }),
+            );
+            let c = line(
+                "conv2d_A_bwd_input",
+                "naive",
+                1,
+                flops,
+                measure(Duration::ZERO, 1, || {
+                    naive::backward_input(&s, g, w, &mut gx).unwrap()
+                }),
+            );
+            println!(
+                "RATIO conv2d_A_bwd_input simd_vs_im2col {:.2} simd_vs_naive {:.1}",
+                b / a,
+                c / a
+            );
+            let a = line(
+                "conv2d_A_bwd_weight",
+                "simd",
+                1,
+                flops,
+                measure(budget, 5, || {
+                    conv::conv2d_backward_weight(&s, x, g, &mut gw).unwrap()
+                }),
+            );
+            let b = line(
+                "conv2d_A_bwd_weight",
+                "im2col_gemm",
+                1,
+                flops,
+                measure(budget, 5, || {
+                    im2col_backward_weight(&s, &k.x, &k.g, &mut col, &mut gw)
+                }),
+            );
+            let c = line(
+                "conv2d_A_bwd_weight",
+                "naive",
+                1,
+                flops,
+                measure(Duration::ZERO, 1, || {
+                    naive::backward_weight(&s, x, g, &mut gw).unwrap()
+                }),
+            );
+            println!(
+                "RATIO conv2d_A_bwd_weight simd_vs_im2col {:.2} simd_vs_naive {:.1}",
+                b / a,
+                c / a
+            );
+        }
+    }
+    let shape = [8, 64, 56, 56];
+    let s = PoolShape::new(shape, [2, 2], [2, 2], [[0, 0]; 2]).unwrap();
+    let x = data(shape.iter().product(), 4);
+    let g = data(s.output_shape().iter().product(), 5);
+    let mut out = vec![0.0f32; g.len()];
+    let mut gx = vec![0.0f32; x.len()];
+    threads(1);
+    let pool_line = |op: &str, (wall, cpu): (f64, Option<f64>)| {
+        println!(
+            "CARD {op} 8x64x56x56_k2s2 1 {wall:.3} - {:.3} -",
+            cpu.unwrap_or(f64::NAN)
+        );
+    };
+    // The layers' kernels: `pool!`-declared, specialised for 2×2 / stride 2.
+    use simdgrad::pool::declared::{Avg2x2S2, Max2x2S2};
+    use simdgrad::pool::PoolKernel;
+    pool_line(
+        "maxpool2d",
+        measure(budget, 20, || {
+            Max2x2S2.forward(&s, v4(&x, shape), &mut out).unwrap()
+        }),
+    );
+    pool_line(
+        "avgpool2d",
+        measure(budget, 20, || {
+            Avg2x2S2.forward(&s, v4(&x, shape), &mut out).unwrap()
+        }),
+    );
+    pool_line(
+        "maxpool2d_bwd",
+        measure(budget, 20, || {
+            Max2x2S2
+                .backward(&s, v4(&x, shape), v4(&g, s.output_shape()), &mut gx)
+                .unwrap()
+        }),
+    );
+    pool_line(
+        "avgpool2d_bwd",
+        measure(budget, 20, || {
+            Avg2x2S2
+                .backward(&s, v4(&x, shape), v4(&g, s.output_shape()), &mut gx)
+                .unwrap()
+        }),
+    );
+    pool_line(
+        "maxpool2d_naive",
+        measure(budget, 20, || naive_maxpool(&x, shape, &mut out)),
+    );
+}
+
 criterion_group!(benches, forward, backward, pools);
 
 fn main() {

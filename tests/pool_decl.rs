@@ -32,11 +32,13 @@ simdgrad::pool! { sum2s3: reduce = sum, window = [2, 2], stride = [3, 3] }
 simdgrad::pool! { lse2s2p1: reduce = my_logsumexp, window = [2, 3], stride = [2, 2], padding = [1, 1] }
 
 type Op = fn(&Tensor<f64>) -> simdgrad::Result<Tensor<f64>>;
+type Op32 = fn(&Tensor<f32>) -> simdgrad::Result<Tensor<f32>>;
 
 /// A declared pool with its parameters, for the naive reference.
 struct Case {
     name: &'static str,
     op: Op,
+    op32: Op32,
     fold: fn(f64, f64) -> f64,
     partials: fn(f64, f64) -> (f64, f64),
     identity: f64,
@@ -49,7 +51,7 @@ struct Case {
 
 fn case<K: ReduceKernel>(
     name: &'static str,
-    op: Op,
+    (op, op32): (Op, Op32),
     mean: bool,
     window: [usize; 2],
     stride: [usize; 2],
@@ -58,6 +60,7 @@ fn case<K: ReduceKernel>(
     Case {
         name,
         op,
+        op32,
         fold: K::scalar::<f64>,
         partials: K::scalar_partials::<f64>,
         identity: K::identity::<f64>(),
@@ -72,16 +75,72 @@ fn case<K: ReduceKernel>(
 fn cases() -> Vec<Case> {
     use simdgrad::ops::builtins::{Max, Min, Sum};
     vec![
-        case::<Max>("maxpool2x2", maxpool2x2, false, [2, 2], [2, 2], [0, 0]),
-        case::<Sum>("avgpool2x2", avgpool2x2, true, [2, 2], [2, 2], [0, 0]),
-        case::<Max>("maxpool3x2", maxpool3x2, false, [3, 2], [3, 2], [0, 0]),
-        case::<Sum>("avgpool3x3", avgpool3x3, true, [3, 3], [3, 3], [0, 0]),
-        case::<MyLogsumexp>("soft_pool", soft_pool, false, [3, 3], [1, 1], [0, 0]),
-        case::<Max>("max3s2p1", max3s2p1, false, [3, 3], [2, 2], [1, 1]),
-        case::<Sum>("avg3s1p1", avg3s1p1, true, [3, 3], [1, 1], [1, 1]),
-        case::<Min>("min2x3", min2x3, false, [2, 3], [1, 2], [1, 0]),
-        case::<Sum>("sum2s3", sum2s3, false, [2, 2], [3, 3], [0, 0]),
-        case::<MyLogsumexp>("lse2s2p1", lse2s2p1, false, [2, 3], [2, 2], [1, 1]),
+        case::<Max>(
+            "maxpool2x2",
+            (maxpool2x2, maxpool2x2),
+            false,
+            [2, 2],
+            [2, 2],
+            [0, 0],
+        ),
+        case::<Sum>(
+            "avgpool2x2",
+            (avgpool2x2, avgpool2x2),
+            true,
+            [2, 2],
+            [2, 2],
+            [0, 0],
+        ),
+        case::<Max>(
+            "maxpool3x2",
+            (maxpool3x2, maxpool3x2),
+            false,
+            [3, 2],
+            [3, 2],
+            [0, 0],
+        ),
+        case::<Sum>(
+            "avgpool3x3",
+            (avgpool3x3, avgpool3x3),
+            true,
+            [3, 3],
+            [3, 3],
+            [0, 0],
+        ),
+        case::<MyLogsumexp>(
+            "soft_pool",
+            (soft_pool, soft_pool),
+            false,
+            [3, 3],
+            [1, 1],
+            [0, 0],
+        ),
+        case::<Max>(
+            "max3s2p1",
+            (max3s2p1, max3s2p1),
+            false,
+            [3, 3],
+            [2, 2],
+            [1, 1],
+        ),
+        case::<Sum>(
+            "avg3s1p1",
+            (avg3s1p1, avg3s1p1),
+            true,
+            [3, 3],
+            [1, 1],
+            [1, 1],
+        ),
+        case::<Min>("min2x3", (min2x3, min2x3), false, [2, 3], [1, 2], [1, 0]),
+        case::<Sum>("sum2s3", (sum2s3, sum2s3), false, [2, 2], [3, 3], [0, 0]),
+        case::<MyLogsumexp>(
+            "lse2s2p1",
+            (lse2s2p1, lse2s2p1),
+            false,
+            [2, 3],
+            [2, 2],
+            [1, 1],
+        ),
     ]
 }
 
@@ -304,9 +363,23 @@ fn runtime_layers_match_the_naive_loop_for_declared_and_run_time_sizes() {
         let padding = [rng.gen_range(0..window[0]), rng.gen_range(0..window[1])];
         let is_max = rng.gen_bool(0.5);
         let base = if is_max {
-            case::<Max>("max_pool2d", maxpool2x2, false, window, stride, padding)
+            case::<Max>(
+                "max_pool2d",
+                (maxpool2x2, maxpool2x2),
+                false,
+                window,
+                stride,
+                padding,
+            )
         } else {
-            case::<Sum>("avg_pool2d", avgpool2x2, true, window, stride, padding)
+            case::<Sum>(
+                "avg_pool2d",
+                (avgpool2x2, avgpool2x2),
+                true,
+                window,
+                stride,
+                padding,
+            )
         };
         let shape = random_shape(&mut rng, &base);
         let (x, t) = input(&mut rng, shape, is_max, false);
@@ -401,4 +474,42 @@ fn bad_shapes_are_errors_naming_them() {
     assert!(err.to_string().contains("does not divide"), "{err}");
     let err = pool::maxpool2d(&Tensor::<f32>::zeros(&[1, 1, 4, 3]).unwrap(), [2, 2]).unwrap_err();
     assert!(err.to_string().contains("[1, 1, 4, 3]"), "{err}");
+}
+
+#[test]
+fn f32_kernels_match_the_naive_loop() {
+    let mut rng = StdRng::seed_from_u64(6);
+    for c in cases() {
+        for _ in 0..12 {
+            let shape = random_shape(&mut rng, &c);
+            let nans = rng.gen_bool(0.3);
+            let (x, _) = input(&mut rng, shape, true, nans);
+            // Small integers: every sum, mean and max is exact in f32 too.
+            let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+            let t = Tensor::from_vec(x32, &shape).unwrap().requires_grad_(true);
+            let y = (c.op32)(&t).unwrap();
+            let g: Vec<f64> = (0..y.numel())
+                .map(|_| f64::from(rng.gen_range(-4..4)))
+                .collect();
+            let (want, want_g) = naive(&c, &x, shape, &g);
+            let exact = matches!(c.pattern, ReducePattern::Max | ReducePattern::Min);
+            for (a, b) in y.to_vec().iter().zip(&want) {
+                let (a, b) = (f64::from(*a), *b);
+                let ok = if exact {
+                    same(a, b)
+                } else {
+                    same(a, b) || (a - b).abs() <= 1e-5 * (1.0 + b.abs())
+                };
+                assert!(ok, "{} {shape:?}: {a} vs naive {b}", c.name);
+            }
+            let g32: Vec<f32> = g.iter().map(|&v| v as f32).collect();
+            y.backward_with(&Tensor::from_vec(g32, y.shape()).unwrap())
+                .unwrap();
+            for (a, b) in t.grad().unwrap().to_vec().iter().zip(&want_g) {
+                let (a, b) = (f64::from(*a), *b);
+                let ok = same(a, b) || (a - b).abs() <= 1e-5 * (1.0 + b.abs());
+                assert!(ok, "{} {shape:?} grad: {a} vs naive {b}", c.name);
+            }
+        }
+    }
 }

@@ -231,8 +231,8 @@ impl<R: ReduceKernel, E: SimdElement, G: Geometry, const MEAN: bool> WithSimd
                 let at = base + (top + p) * rs + first;
                 &x.data[at..at + span]
             };
-            if g.sw == 1 {
-                simd_row_fold::<S, R, E>(simd, acc, g.kh, g.kw, row);
+            if g.sw <= 2 {
+                simd_row_fold::<S, R, E>(simd, acc, g.kh, g.kw, g.sw, span, row);
             } else {
                 acc.fill(id);
                 for p in 0..g.kh {
@@ -264,13 +264,69 @@ fn strided_pass<R: ReduceKernel, E: SimdElement, G: Geometry>(
     }
 }
 
-/// Stride-1 rows: one output per lane, `kh·kw` unaligned loads per register of outputs.
+/// Up to one register from `r[at..end]`; lanes past `end` hold `fill`.
+#[inline(always)]
+fn load<S: Simd, E: SimdElement>(s: S, r: &[E], at: usize, end: usize, fill: E) -> E::V<S> {
+    let lanes = E::lanes::<S>();
+    if at + lanes <= end {
+        E::as_simd::<S>(&r[at..at + lanes]).0[0]
+    } else {
+        E::partial_load(s, &r[at.min(end)..end], fill)
+    }
+}
+
+/// Stores the lanes of `v` that fall in `d[at..end]`.
+#[inline(always)]
+fn store<S: Simd, E: SimdElement>(s: S, d: &mut [E], at: usize, end: usize, v: E::V<S>) {
+    let hi = (at + E::lanes::<S>()).min(end);
+    if at < hi {
+        E::partial_store(s, &mut d[at..hi], v);
+    }
+}
+
+/// The value of window position `(p, q)` for the register of outputs starting at output `i`
+/// (stride 1 or 2), rows read up to `span`. With stride 2, `pair` caches the unzipped
+/// registers of the even position `q & !1` so the odd one costs nothing.
+#[inline(always)]
+fn position<S: Simd, E: SimdElement>(
+    s: S,
+    r: &[E],
+    i: usize,
+    q: usize,
+    sw: usize,
+    span: usize,
+    fill: E,
+    pair: &mut Option<(E::V<S>, E::V<S>)>,
+) -> E::V<S> {
+    if sw == 1 {
+        return load::<S, E>(s, r, i + q, span, fill);
+    }
+    let lanes = E::lanes::<S>();
+    if q % 2 == 0 || pair.is_none() {
+        let lo = 2 * i + (q & !1);
+        let a = load::<S, E>(s, r, lo, span, fill);
+        let b = load::<S, E>(s, r, lo + lanes, span, fill);
+        *pair = Some(super::lanes::unzip::<S, E>(s, a, b));
+    }
+    let (e, o) = pair.expect("set above");
+    if q % 2 == 0 {
+        e
+    } else {
+        o
+    }
+}
+
+/// Stride-1 or -2 rows: one output per lane, each window position one (stride 1) or half of
+/// two unzipped (stride 2) unaligned loads; the row's last register is partial.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn simd_row_fold<'r, S: Simd, R: ReduceKernel, E: SimdElement>(
     simd: S,
     acc: &mut [E],
     kh: usize,
     kw: usize,
+    sw: usize,
+    span: usize,
     row: impl Fn(usize) -> &'r [E],
 ) where
     E: 'r,
@@ -281,22 +337,17 @@ fn simd_row_fold<'r, S: Simd, R: ReduceKernel, E: SimdElement>(
     let count = acc.len();
     let mut i = 0;
     while i < count {
-        let len = lanes.min(count - i);
         let mut v = idv;
         for p in 0..kh {
             let r = row(p);
+            let mut pair = None;
             for q in 0..kw {
-                let src = &r[i + q..i + q + len];
-                let xv = if len == lanes {
-                    E::as_simd::<S>(src).0[0]
-                } else {
-                    E::partial_load(simd, src, id)
-                };
+                let xv = position::<S, E>(simd, r, i, q, sw, span, id, &mut pair);
                 v = R::simd::<S, E>(simd, v, xv);
             }
         }
-        E::partial_store(simd, &mut acc[i..i + len], v);
-        i += len;
+        store::<S, E>(simd, acc, i, count, v);
+        i += lanes;
     }
 }
 
@@ -332,13 +383,48 @@ pub(crate) fn backward<R: ReduceKernel, E: SimdElement, G: Geometry, const MEAN:
 ) -> Result<()> {
     let [b, c, h, w] = s.input;
     for_planes(grad_in, b * c, h * w, b * c * h * w, |plane, dst| {
-        arch().dispatch(|| backward_plane::<R, E, G, MEAN>(s, &x, &grad_out, plane, dst))
+        arch().dispatch(BackwardPlane::<R, E, G, MEAN> {
+            s,
+            x: &x,
+            gout: &grad_out,
+            plane,
+            dst,
+            _k: PhantomData,
+        })
     });
     Ok(())
 }
 
+struct BackwardPlane<'a, 'x, R, E, G, const MEAN: bool> {
+    s: &'a PoolShape,
+    x: &'a StridedRef<'x, E, 4>,
+    gout: &'a StridedRef<'x, E, 4>,
+    plane: usize,
+    dst: &'a mut [E],
+    _k: PhantomData<(R, G)>,
+}
+
+impl<R: ReduceKernel, E: SimdElement, G: Geometry, const MEAN: bool> WithSimd
+    for BackwardPlane<'_, '_, R, E, G, MEAN>
+{
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let Self {
+            s,
+            x,
+            gout,
+            plane,
+            dst,
+            ..
+        } = self;
+        backward_plane::<S, R, E, G, MEAN>(simd, s, x, gout, plane, dst);
+    }
+}
+
 #[inline(always)]
-fn backward_plane<R: ReduceKernel, E: SimdElement, G: Geometry, const MEAN: bool>(
+fn backward_plane<S: Simd, R: ReduceKernel, E: SimdElement, G: Geometry, const MEAN: bool>(
+    simd: S,
     s: &PoolShape,
     x: &StridedRef<'_, E, 4>,
     gout: &StridedRef<'_, E, 4>,
@@ -403,6 +489,14 @@ fn backward_plane<R: ReduceKernel, E: SimdElement, G: Geometry, const MEAN: bool
             let at = (top + p) * g.w + first;
             (at, at + span)
         };
+        if g.sw <= 2 && R::PATTERN != ReducePattern::General {
+            let rows = |p: usize| {
+                let (lo, _) = dst_row(p);
+                (row(p), lo)
+            };
+            simd_row_backward::<S, R, E>(simd, &grow, dst, &g, span, assign, rows);
+            continue;
+        }
         match R::PATTERN {
             ReducePattern::Sum => {
                 for p in 0..g.kh {
@@ -478,6 +572,107 @@ fn backward_plane<R: ReduceKernel, E: SimdElement, G: Geometry, const MEAN: bool
                 }
             }
         }
+    }
+}
+
+/// Stride-1 or -2 rows of a sum, max or min: per register of outputs, the contribution of each
+/// window position (`g`, or `g` at the first element equal to the window's result) is written
+/// (windows tiling the input) or added to the gradient rows; with stride 2 the contributions of
+/// positions `q` and `q + 1` are zipped back into consecutive elements before the store.
+#[inline(always)]
+fn simd_row_backward<'r, S: Simd, R: ReduceKernel, E: SimdElement>(
+    simd: S,
+    grow: &[E],
+    dst: &mut [E],
+    g: &Plane,
+    span: usize,
+    assign: bool,
+    rows: impl Fn(usize) -> (&'r [E], usize),
+) where
+    E: 'r,
+{
+    let lanes = E::lanes::<S>();
+    let id = R::identity::<E>();
+    let zero = E::splat(simd, E::ZERO);
+    let count = grow.len();
+    let extreme = R::PATTERN != ReducePattern::Sum;
+    let mut i = 0;
+    while i < count {
+        let gv = load::<S, E>(simd, grow, i, count, E::ZERO);
+        let mut y = E::splat(simd, id);
+        if extreme {
+            for p in 0..g.kh {
+                let (r, _) = rows(p);
+                let mut pair = None;
+                for q in 0..g.kw {
+                    let xv = position::<S, E>(simd, r, i, q, g.sw, span, id, &mut pair);
+                    y = R::simd::<S, E>(simd, y, xv);
+                }
+            }
+        }
+        let y_nan = <E as SimdElement>::ne(simd, y, y);
+        let mut found = <E as SimdElement>::ne(simd, zero, zero);
+        for p in 0..g.kh {
+            let (r, at) = rows(p);
+            let d = &mut dst[at..at + span];
+            let mut pair = None;
+            let mut pending = None;
+            for q in 0..g.kw {
+                let c = if extreme {
+                    let xv = position::<S, E>(simd, r, i, q, g.sw, span, id, &mut pair);
+                    let same = E::or(
+                        simd,
+                        <E as SimdElement>::eq(simd, xv, y),
+                        E::and(simd, <E as SimdElement>::ne(simd, xv, xv), y_nan),
+                    );
+                    let hit = E::and(simd, same, E::not(simd, found));
+                    found = E::or(simd, found, hit);
+                    E::select(simd, hit, gv, zero)
+                } else {
+                    gv
+                };
+                if g.sw == 1 {
+                    let v = if assign {
+                        c
+                    } else {
+                        <E as SimdElement>::add(
+                            simd,
+                            load::<S, E>(simd, d, i + q, span, E::ZERO),
+                            c,
+                        )
+                    };
+                    store::<S, E>(simd, d, i + q, span, v);
+                } else if assign {
+                    // Tiling with stride 2 means kw = 2: store positions 0 and 1 together.
+                    match pending.take() {
+                        None if q + 1 < g.kw => pending = Some(c),
+                        None => {
+                            let (lo, hi) = super::lanes::zip::<S, E>(simd, c, zero);
+                            store::<S, E>(simd, d, 2 * i + q, span, lo);
+                            store::<S, E>(simd, d, 2 * i + q + lanes, span, hi);
+                        }
+                        Some(c0) => {
+                            let (lo, hi) = super::lanes::zip::<S, E>(simd, c0, c);
+                            store::<S, E>(simd, d, 2 * i + q - 1, span, lo);
+                            store::<S, E>(simd, d, 2 * i + q - 1 + lanes, span, hi);
+                        }
+                    }
+                } else {
+                    let (lo, hi) = super::lanes::zip::<S, E>(simd, c, zero);
+                    let at = 2 * i + q;
+                    let a =
+                        <E as SimdElement>::add(simd, load::<S, E>(simd, d, at, span, E::ZERO), lo);
+                    let b = <E as SimdElement>::add(
+                        simd,
+                        load::<S, E>(simd, d, at + lanes, span, E::ZERO),
+                        hi,
+                    );
+                    store::<S, E>(simd, d, at, span, a);
+                    store::<S, E>(simd, d, at + lanes, span, b);
+                }
+            }
+        }
+        i += lanes;
     }
 }
 

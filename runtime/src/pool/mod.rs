@@ -24,6 +24,7 @@
 mod decl;
 pub mod declared;
 mod engine;
+mod lanes;
 mod origami;
 #[cfg(test)]
 mod tests;
