@@ -244,7 +244,7 @@ impl<R: ReduceKernel, E: SimdElement, G: Geometry, const MEAN: bool> WithSimd
             }
             if MEAN {
                 for o in acc.iter_mut() {
-                    *o = *o / n;
+                    *o /= n;
                 }
             }
         }
@@ -284,9 +284,13 @@ fn store<S: Simd, E: SimdElement>(s: S, d: &mut [E], at: usize, end: usize, v: E
     }
 }
 
+/// The unzipped (even, odd) registers of a stride-2 window position pair, once loaded.
+type Pair<S, E> = Option<(<E as SimdElement>::V<S>, <E as SimdElement>::V<S>)>;
+
 /// The value of window position `(p, q)` for the register of outputs starting at output `i`
 /// (stride 1 or 2), rows read up to `span`. With stride 2, `pair` caches the unzipped
 /// registers of the even position `q & !1` so the odd one costs nothing.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn position<S: Simd, E: SimdElement>(
     s: S,
@@ -296,20 +300,20 @@ fn position<S: Simd, E: SimdElement>(
     sw: usize,
     span: usize,
     fill: E,
-    pair: &mut Option<(E::V<S>, E::V<S>)>,
+    pair: &mut Pair<S, E>,
 ) -> E::V<S> {
     if sw == 1 {
         return load::<S, E>(s, r, i + q, span, fill);
     }
     let lanes = E::lanes::<S>();
-    if q % 2 == 0 || pair.is_none() {
+    if q.is_multiple_of(2) || pair.is_none() {
         let lo = 2 * i + (q & !1);
         let a = load::<S, E>(s, r, lo, span, fill);
         let b = load::<S, E>(s, r, lo + lanes, span, fill);
         *pair = Some(super::lanes::unzip::<S, E>(s, a, b));
     }
     let (e, o) = pair.expect("set above");
-    if q % 2 == 0 {
+    if q.is_multiple_of(2) {
         e
     } else {
         o
@@ -320,7 +324,7 @@ fn position<S: Simd, E: SimdElement>(
 /// two unzipped (stride 2) unaligned loads; the row's last register is partial.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn simd_row_fold<'r, S: Simd, R: ReduceKernel, E: SimdElement>(
+fn simd_row_fold<'r, S: Simd, R: ReduceKernel, E: SimdElement + 'r>(
     simd: S,
     acc: &mut [E],
     kh: usize,
@@ -328,9 +332,7 @@ fn simd_row_fold<'r, S: Simd, R: ReduceKernel, E: SimdElement>(
     sw: usize,
     span: usize,
     row: impl Fn(usize) -> &'r [E],
-) where
-    E: 'r,
-{
+) {
     let lanes = E::lanes::<S>();
     let id = R::identity::<E>();
     let idv = E::splat(simd, id);
@@ -580,7 +582,7 @@ fn backward_plane<S: Simd, R: ReduceKernel, E: SimdElement, G: Geometry, const M
 /// (windows tiling the input) or added to the gradient rows; with stride 2 the contributions of
 /// positions `q` and `q + 1` are zipped back into consecutive elements before the store.
 #[inline(always)]
-fn simd_row_backward<'r, S: Simd, R: ReduceKernel, E: SimdElement>(
+fn simd_row_backward<'r, S: Simd, R: ReduceKernel, E: SimdElement + 'r>(
     simd: S,
     grow: &[E],
     dst: &mut [E],
@@ -588,9 +590,7 @@ fn simd_row_backward<'r, S: Simd, R: ReduceKernel, E: SimdElement>(
     span: usize,
     assign: bool,
     rows: impl Fn(usize) -> (&'r [E], usize),
-) where
-    E: 'r,
-{
+) {
     let lanes = E::lanes::<S>();
     let id = R::identity::<E>();
     let zero = E::splat(simd, E::ZERO);
