@@ -348,7 +348,14 @@ fn naive_maxpool(x: &[f32], [b, c, h, w]: [usize; 4], out: &mut [f32]) {
     }
 }
 
+/// Pools on the bench-card shape: the `pool!`-declared SIMD kernels (what the layers run), next
+/// to the previous scalar kernels (`old_scalar`), the run-time-geometry engine (`dynamic`), the
+/// `tile` reference (`origami`) and the naive loop, all in one group so ratios come from one run.
 fn pools(c: &mut Criterion) {
+    use simdgrad::ops::builtins::{Max, Sum};
+    use simdgrad::pool::declared::{Avg2x2S2, Max2x2S2, Max3x3S1, Max3x3S2};
+    use simdgrad::pool::PoolKernel;
+    use simdgrad::Tensor;
     let mut group = c.benchmark_group("pool");
     group
         .sample_size(20)
@@ -364,12 +371,116 @@ fn pools(c: &mut Criterion) {
     for t in [1, 2] {
         threads(t);
         group.bench_function(format!("maxpool2d/simd_t{t}"), |b| {
-            b.iter(|| pool::maxpool2d_forward(&s, v4(&x, shape), black_box(&mut out)).unwrap())
+            b.iter(|| {
+                Max2x2S2
+                    .forward(&s, v4(&x, shape), black_box(&mut out))
+                    .unwrap()
+            })
         });
         group.bench_function(format!("avgpool2d/simd_t{t}"), |b| {
-            b.iter(|| pool::avgpool2d_forward(&s, v4(&x, shape), black_box(&mut out)).unwrap())
+            b.iter(|| {
+                Avg2x2S2
+                    .forward(&s, v4(&x, shape), black_box(&mut out))
+                    .unwrap()
+            })
         });
         group.bench_function(format!("maxpool2d_bwd/simd_t{t}"), |b| {
+            b.iter(|| {
+                Max2x2S2
+                    .backward(
+                        &s,
+                        v4(&x, shape),
+                        v4(&g, s.output_shape()),
+                        black_box(&mut gx),
+                    )
+                    .unwrap()
+            })
+        });
+        group.bench_function(format!("avgpool2d_bwd/simd_t{t}"), |b| {
+            b.iter(|| {
+                Avg2x2S2
+                    .backward(
+                        &s,
+                        v4(&x, shape),
+                        v4(&g, s.output_shape()),
+                        black_box(&mut gx),
+                    )
+                    .unwrap()
+            })
+        });
+    }
+    threads(1);
+    group.bench_function("maxpool2d/old_scalar_t1", |b| {
+        b.iter(|| pool::maxpool2d_forward(&s, v4(&x, shape), black_box(&mut out)).unwrap())
+    });
+    group.bench_function("avgpool2d/old_scalar_t1", |b| {
+        b.iter(|| pool::avgpool2d_forward(&s, v4(&x, shape), black_box(&mut out)).unwrap())
+    });
+    group.bench_function("maxpool2d_bwd/old_scalar_t1", |b| {
+        b.iter(|| {
+            pool::maxpool2d_backward(
+                &s,
+                v4(&x, shape),
+                v4(&g, s.output_shape()),
+                black_box(&mut gx),
+            )
+            .unwrap()
+        })
+    });
+    group.bench_function("avgpool2d_bwd/old_scalar_t1", |b| {
+        b.iter(|| {
+            pool::avgpool2d_backward(&s, v4(&g, s.output_shape()), black_box(&mut gx)).unwrap()
+        })
+    });
+    group.bench_function("maxpool2d/dynamic_t1", |b| {
+        b.iter(|| {
+            pool::forward_dynamic::<Max, f32, false>(&s, v4(&x, shape), black_box(&mut out))
+                .unwrap()
+        })
+    });
+    group.bench_function("avgpool2d/dynamic_t1", |b| {
+        b.iter(|| {
+            pool::forward_dynamic::<Sum, f32, true>(&s, v4(&x, shape), black_box(&mut out)).unwrap()
+        })
+    });
+    let xt = Tensor::from_vec(x.clone(), &shape).unwrap();
+    group.bench_function("maxpool2d/origami_t1", |b| {
+        b.iter(|| pool::maxpool2d(black_box(&xt), [2, 2]).unwrap())
+    });
+    group.bench_function("maxpool2d/naive", |b| {
+        b.iter(|| naive_maxpool(&x, shape, black_box(&mut out)))
+    });
+    // The other declared sizes the layers dispatch (overlapping windows), next to the old kernel.
+    for (name, k, st) in [("3x3s2", [3, 3], [2, 2]), ("3x3s1", [3, 3], [1, 1])] {
+        let s = PoolShape::new(shape, k, st, [[0, 0]; 2]).unwrap();
+        let mut out = vec![0.0f32; s.output_shape().iter().product()];
+        let g = data(out.len(), 6);
+        group.bench_function(format!("maxpool2d_{name}/simd_t1"), |b| {
+            b.iter(|| match name {
+                "3x3s2" => Max3x3S2.forward(&s, v4(&x, shape), black_box(&mut out)),
+                _ => Max3x3S1.forward(&s, v4(&x, shape), black_box(&mut out)),
+            })
+        });
+        group.bench_function(format!("maxpool2d_{name}/old_scalar_t1"), |b| {
+            b.iter(|| pool::maxpool2d_forward(&s, v4(&x, shape), black_box(&mut out)))
+        });
+        group.bench_function(format!("maxpool2d_bwd_{name}/simd_t1"), |b| {
+            b.iter(|| match name {
+                "3x3s2" => Max3x3S2.backward(
+                    &s,
+                    v4(&x, shape),
+                    v4(&g, s.output_shape()),
+                    black_box(&mut gx),
+                ),
+                _ => Max3x3S1.backward(
+                    &s,
+                    v4(&x, shape),
+                    v4(&g, s.output_shape()),
+                    black_box(&mut gx),
+                ),
+            })
+        });
+        group.bench_function(format!("maxpool2d_bwd_{name}/old_scalar_t1"), |b| {
             b.iter(|| {
                 pool::maxpool2d_backward(
                     &s,
@@ -377,19 +488,9 @@ fn pools(c: &mut Criterion) {
                     v4(&g, s.output_shape()),
                     black_box(&mut gx),
                 )
-                .unwrap()
-            })
-        });
-        group.bench_function(format!("avgpool2d_bwd/simd_t{t}"), |b| {
-            b.iter(|| {
-                pool::avgpool2d_backward(&s, v4(&g, s.output_shape()), black_box(&mut gx)).unwrap()
             })
         });
     }
-    threads(1);
-    group.bench_function("maxpool2d/naive", |b| {
-        b.iter(|| naive_maxpool(&x, shape, black_box(&mut out)))
-    });
     group.finish();
 }
 
@@ -650,28 +751,35 @@ fn card() {
             cpu.unwrap_or(f64::NAN)
         );
     };
+    // The layers' kernels: `pool!`-declared, specialised for 2×2 / stride 2.
+    use simdgrad::pool::declared::{Avg2x2S2, Max2x2S2};
+    use simdgrad::pool::PoolKernel;
     pool_line(
         "maxpool2d",
         measure(budget, 20, || {
-            pool::maxpool2d_forward(&s, v4(&x, shape), &mut out).unwrap()
+            Max2x2S2.forward(&s, v4(&x, shape), &mut out).unwrap()
         }),
     );
     pool_line(
         "avgpool2d",
         measure(budget, 20, || {
-            pool::avgpool2d_forward(&s, v4(&x, shape), &mut out).unwrap()
+            Avg2x2S2.forward(&s, v4(&x, shape), &mut out).unwrap()
         }),
     );
     pool_line(
         "maxpool2d_bwd",
         measure(budget, 20, || {
-            pool::maxpool2d_backward(&s, v4(&x, shape), v4(&g, s.output_shape()), &mut gx).unwrap()
+            Max2x2S2
+                .backward(&s, v4(&x, shape), v4(&g, s.output_shape()), &mut gx)
+                .unwrap()
         }),
     );
     pool_line(
         "avgpool2d_bwd",
         measure(budget, 20, || {
-            pool::avgpool2d_backward(&s, v4(&g, s.output_shape()), &mut gx).unwrap()
+            Avg2x2S2
+                .backward(&s, v4(&x, shape), v4(&g, s.output_shape()), &mut gx)
+                .unwrap()
         }),
     );
     pool_line(

@@ -100,6 +100,7 @@ mod ir;
 mod lower;
 mod names;
 mod parse;
+mod pool_decl;
 mod simplify;
 mod text;
 
@@ -179,6 +180,23 @@ pub fn reduce(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn conv(input: TokenStream) -> TokenStream {
     conv_decl::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Declares a 2-D pooling: `pool! { pub maxpool2x2: reduce = max, window = [2, 2], stride = [2, 2] }`
+/// emits a kernel type `Maxpool2x2` (a `PoolKernel` whose forward and input-gradient kernels
+/// are specialised for that window and stride) and a differentiable tensor op
+/// `fn maxpool2x2<E>(x: &Tensor<E>) -> Result<Tensor<E>>`.
+///
+/// Keys: `reduce` — `max`, `avg` (or `mean`; padding counts in the divisor), `sum`, `min`, or
+/// the name of a `#[simdgrad::reduce]` op (`my_logsumexp` uses its kernel type `MyLogsumexp`,
+/// its fold forward and its derived gradient backward); `window = [kh, kw]`; optional
+/// `stride = [sh, sw]` (default: the window) and `padding = [ph, pw]` (default `[0, 0]`, each
+/// smaller than the window).
+#[proc_macro]
+pub fn pool(input: TokenStream) -> TokenStream {
+    pool_decl::pool(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -47,7 +47,7 @@ pub use simdgrad_macros::conv;
 /// compile a scalar function into SIMD kernels and their symbolically derived derivative
 /// kernels (implementing [`kernel::MapKernel`], [`kernel::ZipKernel`], [`kernel::ReduceKernel`]).
 /// See the `simdgrad-macros` crate docs for the body language and the generated items.
-pub use simdgrad_macros::{map, reduce, zip};
+pub use simdgrad_macros::{map, pool, reduce, zip};
 pub use tensor::Tensor;
 
 #[doc(hidden)]

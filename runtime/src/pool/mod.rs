@@ -21,10 +21,17 @@
 //! NaN, and its gradient goes to the *first* maximum of each window in row-major order (the
 //! first NaN if there is one), so `sum(maxpool)` has a gradient summing to the number of windows.
 
+mod decl;
+pub mod declared;
+mod engine;
+mod lanes;
 mod origami;
 #[cfg(test)]
 mod tests;
 
+pub use decl::PoolKernel;
+pub(crate) use decl::{dims, pool_tensor};
+pub use engine::{Dynamic, Fixed, Geometry};
 pub use origami::{avgpool2d, maxpool2d, tile};
 
 use std::sync::Mutex;
@@ -481,4 +488,45 @@ pub fn avgpool2d_backward<E: Element>(
         }
     });
     Ok(())
+}
+
+/// Forward of fold `R` (divided by `kh·kw` when `MEAN`) with window and stride read at run
+/// time: the fallback for sizes no `pool!` declaration covers.
+///
+/// # Errors
+/// As [`maxpool2d_forward`].
+pub fn forward_dynamic<
+    R: crate::kernel::ReduceKernel,
+    E: crate::simd::SimdElement,
+    const MEAN: bool,
+>(
+    s: &PoolShape,
+    x: StridedRef<'_, E, 4>,
+    out: &mut [E],
+) -> Result<()> {
+    const OP: &str = "pool2d forward";
+    s.check(OP, "input", &x, s.input)?;
+    PoolShape::check_len(OP, "output", out.len(), s.output_shape())?;
+    engine::forward::<R, E, Dynamic, MEAN>(s, x, out)
+}
+
+/// Input gradient matching [`forward_dynamic`].
+///
+/// # Errors
+/// As [`maxpool2d_backward`].
+pub fn backward_dynamic<
+    R: crate::kernel::ReduceKernel,
+    E: crate::simd::SimdElement,
+    const MEAN: bool,
+>(
+    s: &PoolShape,
+    x: StridedRef<'_, E, 4>,
+    grad_out: StridedRef<'_, E, 4>,
+    grad_input: &mut [E],
+) -> Result<()> {
+    const OP: &str = "pool2d backward";
+    s.check(OP, "input", &x, s.input)?;
+    s.check(OP, "grad_output", &grad_out, s.output_shape())?;
+    PoolShape::check_len(OP, "grad_input", grad_input.len(), s.input)?;
+    engine::backward::<R, E, Dynamic, MEAN>(s, x, grad_out, grad_input)
 }

@@ -1,16 +1,59 @@
 //! `Tensor::avg_pool2d` / `Tensor::max_pool2d` / `Tensor::tile`: the pooling kernels as
-//! differentiable tensor ops (one autograd node each, backward by the pool module's
-//! input-gradient kernels; the max gradient goes to the first maximum of each window).
+//! differentiable tensor ops (one autograd node each; the max gradient goes to the first
+//! maximum of each window). Common window/stride pairs run the runtime's `pool!`-declared
+//! kernels (`pool::declared`), the rest the run-time-geometry engine.
 
-use super::conv::with_view;
-use crate::pool::{self, PoolShape};
+use crate::conv::StridedRef;
+use crate::ops::builtins::{Max, Sum};
+use crate::pool::declared::{Avg2x2S2, Avg3x3S1, Avg3x3S2, Max2x2S2, Max3x3S1, Max3x3S2};
+use crate::pool::{self, PoolKernel, PoolShape};
 use crate::simd::SimdElement;
-use crate::{autograd, Error, Result, Tensor};
+use crate::{Result, Tensor};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Avg,
     Max,
+}
+
+/// Forward of `kind` on `s`: the `pool!`-declared kernel for the common window/stride pairs,
+/// the run-time-geometry engine otherwise.
+fn forward<E: SimdElement>(
+    kind: Kind,
+    s: &PoolShape,
+    x: StridedRef<'_, E, 4>,
+    out: &mut [E],
+) -> Result<()> {
+    match (kind, s.window, s.stride) {
+        (Kind::Max, [2, 2], [2, 2]) => Max2x2S2.forward(s, x, out),
+        (Kind::Max, [3, 3], [2, 2]) => Max3x3S2.forward(s, x, out),
+        (Kind::Max, [3, 3], [1, 1]) => Max3x3S1.forward(s, x, out),
+        (Kind::Avg, [2, 2], [2, 2]) => Avg2x2S2.forward(s, x, out),
+        (Kind::Avg, [3, 3], [2, 2]) => Avg3x3S2.forward(s, x, out),
+        (Kind::Avg, [3, 3], [1, 1]) => Avg3x3S1.forward(s, x, out),
+        (Kind::Max, ..) => pool::forward_dynamic::<Max, E, false>(s, x, out),
+        (Kind::Avg, ..) => pool::forward_dynamic::<Sum, E, true>(s, x, out),
+    }
+}
+
+/// Input gradient of `kind`, dispatched like [`forward`].
+fn backward<E: SimdElement>(
+    kind: Kind,
+    s: &PoolShape,
+    x: StridedRef<'_, E, 4>,
+    g: StridedRef<'_, E, 4>,
+    gx: &mut [E],
+) -> Result<()> {
+    match (kind, s.window, s.stride) {
+        (Kind::Max, [2, 2], [2, 2]) => Max2x2S2.backward(s, x, g, gx),
+        (Kind::Max, [3, 3], [2, 2]) => Max3x3S2.backward(s, x, g, gx),
+        (Kind::Max, [3, 3], [1, 1]) => Max3x3S1.backward(s, x, g, gx),
+        (Kind::Avg, [2, 2], [2, 2]) => Avg2x2S2.backward(s, x, g, gx),
+        (Kind::Avg, [3, 3], [2, 2]) => Avg3x3S2.backward(s, x, g, gx),
+        (Kind::Avg, [3, 3], [1, 1]) => Avg3x3S1.backward(s, x, g, gx),
+        (Kind::Max, ..) => pool::backward_dynamic::<Max, E, false>(s, x, g, gx),
+        (Kind::Avg, ..) => pool::backward_dynamic::<Sum, E, true>(s, x, g, gx),
+    }
 }
 
 fn pool_op<E: SimdElement>(
@@ -24,37 +67,19 @@ fn pool_op<E: SimdElement>(
         Kind::Avg => "avg_pool2d",
         Kind::Max => "max_pool2d",
     };
-    let &[b, c, h, w] = x.shape() else {
-        return Err(Error::InvalidArgument {
-            op,
-            message: format!(
-                "expected a 4-D (B, C, H, W) input, got shape {:?}",
-                x.shape()
-            ),
-        });
-    };
     let s = PoolShape::new(
-        [b, c, h, w],
+        pool::dims(op, x)?,
         kernel,
         stride,
         [[padding[0]; 2], [padding[1]; 2]],
     )?;
-    let out_shape = s.output_shape();
-    let mut out = vec![E::ZERO; out_shape.iter().product()];
-    with_view(x, |xv| match kind {
-        Kind::Avg => pool::avgpool2d_forward(&s, xv, &mut out),
-        Kind::Max => pool::maxpool2d_forward(&s, xv, &mut out),
-    })?;
-    let out = Tensor::from_vec(out, &out_shape)?;
-    let saved = x.clone();
-    Ok(autograd::record(op, out, &[x], move |g| {
-        let mut gx = vec![E::ZERO; saved.numel()];
-        with_view(g, |gv| match kind {
-            Kind::Avg => pool::avgpool2d_backward(&s, gv, &mut gx),
-            Kind::Max => with_view(&saved, |xv| pool::maxpool2d_backward(&s, xv, gv, &mut gx)),
-        })?;
-        Ok(vec![Some(Tensor::from_vec(gx, saved.shape())?)])
-    }))
+    pool::pool_tensor(
+        op,
+        x,
+        s,
+        move |s, xv, out| forward(kind, s, xv, out),
+        move |s, xv, gv, gx| backward(kind, s, xv, gv, gx),
+    )
 }
 
 impl<E: SimdElement> Tensor<E> {
