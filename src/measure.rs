@@ -45,29 +45,19 @@ impl Clock {
     }
 }
 
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+/// The calling thread's CPU time, through `rustix`'s safe `clock_gettime` (it already came with
+/// the dev tools; its libc backend is what Miri runs, so this module has no `unsafe` left).
+#[cfg(target_os = "linux")]
 fn thread_cpu_time() -> Option<Duration> {
-    // `struct timespec` on 64-bit Linux: `time_t` and `long`, both 64-bit.
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    extern "C" {
-        fn clock_gettime(clock_id: i32, tp: *mut Timespec) -> i32;
-    }
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut ts = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `clock_gettime` (from the C library std already links) writes one `timespec`
-    // through the pointer, which points to a live, properly laid out `Timespec`.
-    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+    use rustix::time::{clock_gettime, ClockId};
+    let ts = clock_gettime(ClockId::ThreadCPUTime);
+    Some(Duration::new(
+        u64::try_from(ts.tv_sec).ok()?,
+        u32::try_from(ts.tv_nsec).ok()?,
+    ))
 }
 
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+#[cfg(not(target_os = "linux"))]
 fn thread_cpu_time() -> Option<Duration> {
     None
 }

@@ -1,0 +1,683 @@
+//! Edge values across the public API: NaN, ±inf, ±0 and subnormals through every built-in op,
+//! in `f32` and `f64`, on contiguous inputs long enough to cover the SIMD body and its tail,
+//! and on non-contiguous views (a stepped slice and a transposed matrix). The behaviour each
+//! test asserts is the table in `simdgrad::edge_values` (runtime/src/edge_values.rs); it
+//! follows PyTorch where users expect it.
+
+use simdgrad::conv::ConvParams;
+use simdgrad::nn::functional::{bce_with_logits, cross_entropy};
+use simdgrad::simd::SimdElement;
+use simdgrad::{Result, Tensor};
+
+const NAN: f64 = f64::NAN;
+const INF: f64 = f64::INFINITY;
+
+/// The edge inputs, each with its expected output given by the test.
+fn edges<E: SimdElement>() -> Vec<f64> {
+    vec![
+        NAN,
+        INF,
+        -INF,
+        0.0,
+        -0.0,
+        subnormal::<E>(),
+        -subnormal::<E>(),
+        1.0,
+        -1.0,
+        2.5,
+    ]
+}
+
+/// A subnormal of the element type (a quarter of its smallest normal).
+fn subnormal<E: SimdElement>() -> f64 {
+    let s = E::from_f64(f64::from(f32::MIN_POSITIVE) / 4.0);
+    if core::mem::size_of::<E>() == 4 {
+        s.to_f64()
+    } else {
+        f64::MIN_POSITIVE / 4.0
+    }
+}
+
+/// What an output must be.
+#[derive(Clone, Copy, Debug)]
+enum Want {
+    /// Any NaN.
+    Nan,
+    /// Exactly this value, including the sign of a zero.
+    Bits(f64),
+    /// Equal to this value (`0.0 == -0.0`).
+    Eq(f64),
+    /// Within this relative error of the value (finite, nonzero).
+    Near(f64, f64),
+}
+
+fn ok<E: SimdElement>(got: E, want: Want) -> bool {
+    let g = got.to_f64();
+    match want {
+        Want::Nan => g.is_nan(),
+        Want::Bits(w) => {
+            let w = E::from_f64(w).to_f64();
+            g == w && g.is_sign_negative() == w.is_sign_negative() || (g.is_nan() && w.is_nan())
+        }
+        Want::Eq(w) => g == E::from_f64(w).to_f64(),
+        Want::Near(w, rel) => (g - w).abs() <= rel * w.abs(),
+    }
+}
+
+/// `n` copies of `values` in a row: long enough for full SIMD registers plus a masked tail.
+fn repeated(values: &[f64], n: usize) -> Vec<f64> {
+    values
+        .iter()
+        .copied()
+        .cycle()
+        .take(values.len() * n)
+        .collect()
+}
+
+/// The same logical 1-D values in three layouts: contiguous, every second element of a
+/// larger buffer, and a column of a transposed matrix.
+fn layouts<E: SimdElement>(values: &[f64]) -> Vec<(&'static str, Tensor<E>)> {
+    let n = values.len();
+    let data: Vec<E> = values.iter().map(|&v| E::from_f64(v)).collect();
+    let contiguous = Tensor::from_vec(data.clone(), &[n]).unwrap();
+    let mut wide = vec![E::from_f64(7.0); 2 * n];
+    for (i, &v) in data.iter().enumerate() {
+        wide[2 * i] = v;
+    }
+    let stepped = Tensor::from_vec(wide.clone(), &[2 * n])
+        .unwrap()
+        .slice(0, .., 2)
+        .unwrap();
+    // wide as [n, 2] transposed to [2, n]: row 0 holds the values, stride 2.
+    let column = Tensor::from_vec(wide, &[n, 2])
+        .unwrap()
+        .transpose(0, 1)
+        .unwrap()
+        .select(0, 0)
+        .unwrap();
+    assert!(!stepped.is_contiguous() && !column.is_contiguous());
+    vec![
+        ("contiguous", contiguous),
+        ("stepped", stepped),
+        ("column", column),
+    ]
+}
+
+type MapOp<E> = fn(&Tensor<E>) -> Result<Tensor<E>>;
+
+fn check_map<E: SimdElement>(name: &str, op: MapOp<E>, want: impl Fn(f64) -> Want) {
+    let values = repeated(&edges::<E>(), 5);
+    for (layout, x) in layouts::<E>(&values) {
+        let y = op(&x).unwrap().to_vec();
+        for (i, (&v, &g)) in values.iter().zip(&y).enumerate() {
+            let w = want(v);
+            assert!(
+                ok(g, w),
+                "{name}({v:e}) in {} {layout} (element {i}) = {:e}, want {w:?}",
+                E::NAME,
+                g.to_f64()
+            );
+        }
+    }
+}
+
+trait Named {
+    const NAME: &'static str;
+}
+impl<E: SimdElement> Named for E {
+    const NAME: &'static str = if core::mem::size_of::<E>() == 4 {
+        "f32"
+    } else {
+        "f64"
+    };
+}
+
+/// Expected results of the map builtins at an edge input, or the finite value by `f`.
+fn map_table<E: SimdElement>() {
+    let sub = subnormal::<E>();
+    let rel = if core::mem::size_of::<E>() == 4 {
+        1e-6
+    } else {
+        1e-14
+    };
+    check_map::<E>("neg", Tensor::neg, |v| {
+        if v.is_nan() {
+            Want::Nan
+        } else {
+            Want::Bits(-v)
+        }
+    });
+    check_map::<E>("abs", Tensor::abs, |v| {
+        if v.is_nan() {
+            Want::Nan
+        } else {
+            Want::Bits(v.abs())
+        }
+    });
+    check_map::<E>("exp", Tensor::exp, |v| match v {
+        _ if v.is_nan() => Want::Nan,
+        INF => Want::Bits(INF),
+        _ if v == -INF => Want::Bits(0.0),
+        _ if v.abs() <= sub => Want::Bits(1.0),
+        _ => Want::Near(v.exp(), rel),
+    });
+    check_map::<E>("ln", Tensor::ln, |v| match v {
+        _ if v.is_nan() || v < 0.0 => Want::Nan,
+        0.0 => Want::Bits(-INF),
+        INF => Want::Bits(INF),
+        _ => Want::Near(v.ln(), rel),
+    });
+    check_map::<E>("sqrt", Tensor::sqrt, |v| match v {
+        _ if v.is_nan() || v < 0.0 => Want::Nan,
+        _ if v == 0.0 || v.is_infinite() => Want::Bits(v), // sqrt(-0) = -0 (IEEE)
+        _ => Want::Near(v.sqrt(), rel),
+    });
+    check_map::<E>("relu", Tensor::relu, |v| match v {
+        _ if v.is_nan() => Want::Nan, // PyTorch: relu(NaN) = NaN
+        _ if v <= 0.0 => Want::Eq(0.0),
+        _ => Want::Bits(v),
+    });
+    check_map::<E>("sigmoid", Tensor::sigmoid, |v| match v {
+        _ if v.is_nan() => Want::Nan,
+        INF => Want::Bits(1.0),
+        _ if v == -INF => Want::Eq(0.0),
+        _ if v.abs() <= sub => Want::Bits(0.5),
+        _ => Want::Near(1.0 / (1.0 + (-v).exp()), rel),
+    });
+    check_map::<E>("tanh", Tensor::tanh, |v| match v {
+        _ if v.is_nan() => Want::Nan,
+        _ if v.is_infinite() => Want::Bits(v.signum()),
+        _ if v == 0.0 => Want::Eq(0.0),
+        _ if v.abs() <= sub => Want::Near(v, 1e-3),
+        _ => Want::Near(v.tanh(), rel),
+    });
+    check_map::<E>("gelu", Tensor::gelu, |v| match v {
+        _ if v.is_nan() => Want::Nan,
+        INF => Want::Bits(INF),
+        // 0.5·x·(1 + tanh(…)) at −inf is −inf · 0: NaN, as the tanh formula gives in
+        // PyTorch (`approximate="tanh"`); see the edge_values table.
+        _ if v == -INF => Want::Nan,
+        _ if v == 0.0 => Want::Eq(0.0),
+        _ if v.abs() <= sub => Want::Near(v * 0.5, 1e-3),
+        _ => Want::Near(
+            0.5 * v * (1.0 + (0.797_884_560_802_865_4 * (v + 0.044_715 * v * v * v)).tanh()),
+            rel * 10.0,
+        ),
+    });
+}
+
+#[test]
+fn map_builtins_at_nan_inf_zero_and_subnormals_f32() {
+    map_table::<f32>();
+}
+
+#[test]
+fn map_builtins_at_nan_inf_zero_and_subnormals_f64() {
+    map_table::<f64>();
+}
+
+type ZipOp<E> = fn(&Tensor<E>, &Tensor<E>) -> Result<Tensor<E>>;
+
+/// Every pair of edge inputs through a zip op, both operands in each layout, against the
+/// IEEE scalar operation `f` computed in the element type.
+fn check_zip<E: SimdElement>(name: &str, op: ZipOp<E>, f: impl Fn(E, E) -> E) {
+    let e = edges::<E>();
+    let a: Vec<f64> = e.iter().flat_map(|&x| e.iter().map(move |_| x)).collect();
+    let b: Vec<f64> = e.iter().flat_map(|_| e.iter().copied()).collect();
+    for (la, ta) in layouts::<E>(&a) {
+        for (lb, tb) in layouts::<E>(&b) {
+            let y = op(&ta, &tb).unwrap().to_vec();
+            for i in 0..a.len() {
+                let (x, z) = (E::from_f64(a[i]), E::from_f64(b[i]));
+                let w = f(x, z).to_f64();
+                let want = if w.is_nan() { Want::Nan } else { Want::Bits(w) };
+                assert!(
+                    ok(y[i], want),
+                    "{name}({:e}, {:e}) in {} {la}/{lb} = {:e}, want {w:e}",
+                    a[i],
+                    b[i],
+                    E::NAME,
+                    y[i].to_f64()
+                );
+            }
+        }
+    }
+}
+
+fn zip_table<E: SimdElement>() {
+    check_zip::<E>("add", Tensor::add, |a, b| a + b);
+    check_zip::<E>("sub", Tensor::sub, |a, b| a - b);
+    check_zip::<E>("mul", Tensor::mul, |a, b| a * b);
+    check_zip::<E>("div", Tensor::div, |a, b| a / b);
+    let one = |c: bool| if c { E::ONE } else { E::ZERO };
+    check_zip::<E>("lt", Tensor::lt, move |a, b| one(a < b));
+    check_zip::<E>("gt", Tensor::gt, move |a, b| one(a > b));
+    check_zip::<E>("eq", Tensor::eq, move |a, b| one(a == b));
+}
+
+#[test]
+fn zip_builtins_follow_ieee_for_every_pair_of_edge_values_f32() {
+    zip_table::<f32>();
+}
+
+#[test]
+fn zip_builtins_follow_ieee_for_every_pair_of_edge_values_f64() {
+    zip_table::<f64>();
+}
+
+/// `pow` against C's `pow` special cases (which PyTorch follows): checked on the finite
+/// results within a relative error, on the special cases exactly.
+fn pow_table<E: SimdElement>() {
+    let e = {
+        let mut e = edges::<E>();
+        e.extend([-2.0, 3.0, 0.5, -0.5, -3.0]);
+        e
+    };
+    let a: Vec<f64> = e.iter().flat_map(|&x| e.iter().map(move |_| x)).collect();
+    let b: Vec<f64> = e.iter().flat_map(|_| e.iter().copied()).collect();
+    let rel = if core::mem::size_of::<E>() == 4 {
+        1e-6
+    } else {
+        1e-13
+    };
+    for (la, ta) in layouts::<E>(&a) {
+        for (lb, tb) in layouts::<E>(&b) {
+            let y = ta.pow(&tb).unwrap().to_vec();
+            for i in 0..a.len() {
+                let (x, z) = (E::from_f64(a[i]).to_f64(), E::from_f64(b[i]).to_f64());
+                let w = E::from_f64(x.powf(z)).to_f64();
+                let want = if w.is_nan() {
+                    Want::Nan
+                } else if w == 0.0 || w.is_infinite() || w.abs() == 1.0 || w.abs() < 1e-30 {
+                    Want::Bits(w)
+                } else {
+                    Want::Near(w, rel)
+                };
+                assert!(
+                    ok(y[i], want),
+                    "pow({x:e}, {z:e}) in {} {la}/{lb} = {:e}, want {want:?}",
+                    E::NAME,
+                    y[i].to_f64()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn pow_follows_c_pow_special_cases_f32() {
+    pow_table::<f32>();
+}
+
+#[test]
+fn pow_follows_c_pow_special_cases_f64() {
+    pow_table::<f64>();
+}
+
+/// A `[rows, n]` matrix holding `rows` in two layouts: contiguous, and the transpose of a
+/// column-major copy (so reductions over dim 1 walk a strided dim).
+fn matrices<E: SimdElement>(rows: &[Vec<f64>]) -> Vec<(&'static str, Tensor<E>)> {
+    let (r, n) = (rows.len(), rows[0].len());
+    let flat: Vec<E> = rows.iter().flatten().map(|&v| E::from_f64(v)).collect();
+    let mut cm = vec![E::ZERO; r * n];
+    for i in 0..r {
+        for j in 0..n {
+            cm[j * r + i] = flat[i * n + j];
+        }
+    }
+    let t = Tensor::from_vec(cm, &[n, r])
+        .unwrap()
+        .transpose(0, 1)
+        .unwrap();
+    assert!(!t.is_contiguous());
+    vec![
+        ("contiguous", Tensor::from_vec(flat, &[r, n]).unwrap()),
+        ("transposed", t),
+    ]
+}
+
+/// A row of `n` values `fill`, with `specials` placed at the given positions (to cover the
+/// SIMD body, the tail and the first element).
+fn row(n: usize, fill: f64, specials: &[(usize, f64)]) -> Vec<f64> {
+    let mut r = vec![fill; n];
+    for &(i, v) in specials {
+        r[i] = v;
+    }
+    r
+}
+
+fn reduction_table<E: SimdElement>() {
+    let n = 37;
+    let rows = vec![
+        row(n, 1.0, &[(0, NAN)]),
+        row(n, 1.0, &[(n - 1, NAN)]),
+        row(n, 1.0, &[(17, INF)]),
+        row(n, 1.0, &[(3, INF), (30, -INF)]),
+        row(n, -INF, &[]),
+        row(n, 0.0, &[(5, -0.0), (9, INF)]),
+        row(n, 2.0, &[(20, subnormal::<E>())]),
+        row(n, -0.0, &[]),
+    ];
+    let sub = subnormal::<E>();
+    // (sum, max, min, prod) per row; mean is sum / n.
+    let want = [
+        (NAN, NAN, NAN, NAN),
+        (NAN, NAN, NAN, NAN),
+        (INF, INF, 1.0, INF),
+        (NAN, INF, -INF, -INF),
+        (-INF, -INF, -INF, if n % 2 == 1 { -INF } else { INF }),
+        (INF, INF, 0.0, NAN), // 0 · inf
+        (72.0 + sub, 2.0, sub, 2f64.powi(36) * sub),
+        (-0.0, -0.0, -0.0, -0.0),
+    ];
+    for (layout, x) in matrices::<E>(&rows) {
+        let got = |r: Result<Tensor<E>>| r.unwrap().to_vec();
+        let (s, mx, mn, p, m) = (
+            got(x.sum(1)),
+            got(x.max(-1)),
+            got(x.min(1)),
+            got(x.prod(1)),
+            got(x.mean(1)),
+        );
+        for (i, &(ws, wmx, wmn, wp)) in want.iter().enumerate() {
+            let w = |v: f64| {
+                if v.is_nan() {
+                    Want::Nan
+                } else if v.is_finite() && v != 0.0 && v.abs() > 1e-30 {
+                    Want::Near(v, 1e-6)
+                } else {
+                    Want::Eq(v)
+                }
+            };
+            let what = format!("row {i} {:?} in {} {layout}", &rows[i][..4], E::NAME);
+            assert!(ok(s[i], w(ws)), "sum {what}: {:e}", s[i].to_f64());
+            assert!(
+                ok(m[i], w(ws / n as f64)),
+                "mean {what}: {:e}",
+                m[i].to_f64()
+            );
+            assert!(ok(mx[i], w(wmx)), "max {what}: {:e}", mx[i].to_f64());
+            assert!(ok(mn[i], w(wmn)), "min {what}: {:e}", mn[i].to_f64());
+            // The subnormal product underflows in f32.
+            let wp = E::from_f64(wp).to_f64();
+            assert!(ok(p[i], w(wp)), "prod {what}: {:e}", p[i].to_f64());
+        }
+        // The whole-tensor folds see the NaN rows.
+        assert!(x.sum_all().unwrap().item().unwrap().to_f64().is_nan());
+        assert!(x.max_all().unwrap().item().unwrap().to_f64().is_nan());
+        assert!(x.min_all().unwrap().item().unwrap().to_f64().is_nan());
+    }
+    // Empty dims: the identities; mean of nothing is 0/0.
+    let empty = Tensor::<E>::zeros(&[2, 0]).unwrap();
+    let one = |r: Result<Tensor<E>>| r.unwrap().to_vec()[0].to_f64();
+    assert_eq!(one(empty.sum(1)), 0.0);
+    assert_eq!(one(empty.prod(1)), 1.0);
+    assert_eq!(one(empty.max(1)), -INF);
+    assert_eq!(one(empty.min(1)), INF);
+    assert!(one(empty.mean(1)).is_nan());
+    assert!(one(empty.mean_all()).is_nan());
+}
+
+#[test]
+fn reductions_propagate_nan_and_follow_ieee_inf_arithmetic_f32() {
+    reduction_table::<f32>();
+}
+
+#[test]
+fn reductions_propagate_nan_and_follow_ieee_inf_arithmetic_f64() {
+    reduction_table::<f64>();
+}
+
+fn softmax_table<E: SimdElement>() {
+    let n = 19;
+    let rows = vec![
+        row(n, 0.0, &[(2, -INF)]),
+        row(n, -INF, &[]),
+        row(n, 0.0, &[(4, NAN)]),
+        row(n, 0.0, &[(n - 1, INF)]),
+        row(n, 1e30, &[(0, -1e30)]),
+        row(n, 0.0, &[(1, -0.0), (7, subnormal::<E>())]),
+    ];
+    for (layout, x) in matrices::<E>(&rows) {
+        let s = x.softmax(1).unwrap().to_vec();
+        let l = x.log_softmax(-1).unwrap().to_vec();
+        let at = |v: &[E], r: usize, c: usize| v[r * n + c].to_f64();
+        let what = format!("{} {layout}", E::NAME);
+        // A −inf entry gets exactly 0 (log: −inf); the rest share the mass.
+        assert_eq!(at(&s, 0, 2), 0.0, "{what}");
+        assert_eq!(at(&l, 0, 2), -INF, "{what}");
+        let share = 1.0 / (n - 1) as f64;
+        assert!((at(&s, 0, 0) - share).abs() < 1e-6, "{what}");
+        // A row of only −inf: NaN everywhere (PyTorch: exp(−inf − (−inf)) = exp(NaN)).
+        assert!(
+            (0..n).all(|c| at(&s, 1, c).is_nan() && at(&l, 1, c).is_nan()),
+            "{what}"
+        );
+        // NaN anywhere makes the whole row NaN.
+        assert!(
+            (0..n).all(|c| at(&s, 2, c).is_nan() && at(&l, 2, c).is_nan()),
+            "{what}"
+        );
+        // +inf: the max is inf, inf − inf = NaN, so the row is NaN (as PyTorch).
+        assert!((0..n).all(|c| at(&s, 3, c).is_nan()), "{what}");
+        // Huge finite values: no overflow; the −1e30 entry underflows to 0.
+        assert_eq!(at(&s, 4, 0), 0.0, "{what}");
+        assert!((at(&s, 4, 1) - 1.0 / (n - 1) as f64).abs() < 1e-6, "{what}");
+        assert!(at(&l, 4, 0).is_finite() && at(&l, 4, 0) < -1e29, "{what}");
+        // ±0 and subnormals are plain zeros: a uniform row.
+        assert!(
+            (0..n).all(|c| (at(&s, 5, c) - 1.0 / n as f64).abs() < 1e-6),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn softmax_and_log_softmax_edge_rows_follow_pytorch_f32() {
+    softmax_table::<f32>();
+}
+
+#[test]
+fn softmax_and_log_softmax_edge_rows_follow_pytorch_f64() {
+    softmax_table::<f64>();
+}
+
+fn argmax_table<E: SimdElement>() {
+    let n = 21;
+    let rows = vec![
+        row(n, 1.0, &[(3, NAN), (9, NAN), (12, 5.0)]),
+        row(n, -INF, &[]),
+        row(n, 0.0, &[(6, INF), (15, INF)]),
+        row(n, -0.0, &[(4, 0.0)]),
+        row(n, 0.0, &[(8, subnormal::<E>())]),
+    ];
+    for (layout, x) in matrices::<E>(&rows) {
+        // NaN counts as the maximum (its first occurrence), as `torch.argmax`; ties and an
+        // all −inf row give the first index; -0 and 0 tie.
+        assert_eq!(
+            x.argmax_indices(1).unwrap(),
+            vec![3, 0, 6, 0, 8],
+            "{} {layout}",
+            E::NAME
+        );
+    }
+    assert!(Tensor::<E>::zeros(&[2, 0])
+        .unwrap()
+        .argmax_indices(1)
+        .is_err());
+}
+
+#[test]
+fn argmax_of_nan_inf_and_tied_rows_f32() {
+    argmax_table::<f32>();
+}
+
+#[test]
+fn argmax_of_nan_inf_and_tied_rows_f64() {
+    argmax_table::<f64>();
+}
+
+fn matmul_table<E: SimdElement>() {
+    let k = 13;
+    // lhs rows: a NaN, an inf meeting a zero of rhs, an inf meeting nonzeros, plain.
+    let a = vec![
+        row(k, 1.0, &[(5, NAN)]),
+        row(k, 1.0, &[(0, INF)]),
+        row(k, 1.0, &[(1, INF)]),
+        row(k, 1.0, &[(2, subnormal::<E>())]),
+    ];
+    // rhs [k, 2]: column 0 has a zero in row 0, column 1 is all ones.
+    let mut b = vec![vec![1.0, 1.0]; k];
+    b[0][0] = 0.0;
+    let want = [
+        [NAN, NAN],
+        [NAN, INF], // inf · 0 = NaN, as IEEE (and PyTorch)
+        [INF, INF],
+        [
+            (k - 2) as f64 + subnormal::<E>(),
+            (k - 1) as f64 + subnormal::<E>(),
+        ],
+    ];
+    let bt = matrices::<E>(&b);
+    for (la, ta) in matrices::<E>(&a) {
+        for (lb, tb) in &bt {
+            let y = ta.matmul(tb).unwrap().to_vec();
+            for (i, wr) in want.iter().enumerate() {
+                for (j, &w) in wr.iter().enumerate() {
+                    let g = y[i * 2 + j];
+                    let want = if w.is_nan() {
+                        Want::Nan
+                    } else {
+                        Want::Near(w, 1e-6)
+                    };
+                    let want = if w.is_infinite() { Want::Bits(w) } else { want };
+                    assert!(
+                        ok(g, want),
+                        "matmul [{i},{j}] in {} {la}/{lb}: {:e}, want {w:e}",
+                        E::NAME,
+                        g.to_f64()
+                    );
+                }
+            }
+        }
+    }
+    // k = 0: all zeros, even though there is nothing to multiply.
+    let e = Tensor::<E>::zeros(&[3, 0]).unwrap();
+    let f = Tensor::<E>::zeros(&[0, 2]).unwrap();
+    assert_eq!(e.matmul(&f).unwrap().to_vec(), vec![E::ZERO; 6]);
+}
+
+#[test]
+fn matmul_propagates_nan_and_inf_times_zero_is_nan_f32() {
+    matmul_table::<f32>();
+}
+
+#[test]
+fn matmul_propagates_nan_and_inf_times_zero_is_nan_f64() {
+    matmul_table::<f64>();
+}
+
+/// A `(1, 1, h, w)` image, contiguous or as the transpose of a `(1, 1, w, h)` one.
+fn images<E: SimdElement>(h: usize, w: usize, at: &[((usize, usize), f64)]) -> Vec<Tensor<E>> {
+    let mut v = vec![1.0; h * w];
+    for &((i, j), x) in at {
+        v[i * w + j] = x;
+    }
+    let data: Vec<E> = v.iter().map(|&x| E::from_f64(x)).collect();
+    let mut t = vec![E::ZERO; h * w];
+    for i in 0..h {
+        for j in 0..w {
+            t[j * h + i] = data[i * w + j];
+        }
+    }
+    let tr = Tensor::from_vec(t, &[1, 1, w, h])
+        .unwrap()
+        .transpose(2, 3)
+        .unwrap();
+    vec![Tensor::from_vec(data, &[1, 1, h, w]).unwrap(), tr]
+}
+
+fn conv_pool_table<E: SimdElement>() {
+    for x in images::<E>(6, 6, &[((0, 0), NAN), ((3, 4), INF), ((5, 5), -INF)]) {
+        // max pool: NaN propagates to its window only; inf wins its window.
+        let m = x.max_pool2d([2, 2], [2, 2], [0, 0]).unwrap().to_vec();
+        let m: Vec<f64> = m.iter().map(|v| v.to_f64()).collect();
+        assert!(m[0].is_nan(), "{m:?}");
+        assert_eq!(m[5], INF, "{m:?}");
+        assert_eq!(m[8], 1.0, "{m:?}"); // -inf never wins against 1
+        assert_eq!(m.iter().filter(|v| v.is_nan()).count(), 1, "{m:?}");
+        // avg pool: NaN, inf, and -inf each poison only their window.
+        let a = x.avg_pool2d([2, 2], [2, 2], [0, 0]).unwrap().to_vec();
+        let a: Vec<f64> = a.iter().map(|v| v.to_f64()).collect();
+        assert!(a[0].is_nan() && a[5] == INF && a[8] == -INF, "{a:?}");
+        assert_eq!(a[1], 1.0);
+        // conv: only the outputs whose window covers a NaN/inf are affected.
+        let w = Tensor::<E>::ones(&[1, 1, 3, 3]).unwrap();
+        let c = x
+            .conv2d(&w, None, [ConvParams::anchored_start(3); 2])
+            .unwrap()
+            .to_vec();
+        let c: Vec<f64> = c.iter().map(|v| v.to_f64()).collect();
+        assert!(c[0].is_nan());
+        assert_eq!(c[2 * 6 + 2], INF); // window rows 2..5, cols 2..5 holds (3,4)
+        assert!(c[5 * 6 + 5] == -INF);
+        assert_eq!(c[6 + 1], 9.0);
+    }
+    // Padding never wins a max window, even against −inf (PyTorch pads max pooling with −inf).
+    for x in images::<E>(
+        2,
+        2,
+        &[
+            ((0, 0), -INF),
+            ((0, 1), -INF),
+            ((1, 0), -INF),
+            ((1, 1), -INF),
+        ],
+    ) {
+        let m = x.max_pool2d([2, 2], [1, 1], [1, 1]).unwrap().to_vec();
+        assert!(m.iter().all(|v| v.to_f64() == -INF), "{:?}", m);
+    }
+}
+
+#[test]
+fn conv_and_pooling_confine_nan_and_inf_to_their_windows_f32() {
+    conv_pool_table::<f32>();
+}
+
+#[test]
+fn conv_and_pooling_confine_nan_and_inf_to_their_windows_f64() {
+    conv_pool_table::<f64>();
+}
+
+fn loss_table<E: SimdElement>() {
+    let logits =
+        |v: &[f64]| Tensor::from_vec(v.iter().map(|&x| E::from_f64(x)).collect(), &[2, 3]).unwrap();
+    let item = |t: Result<Tensor<E>>| t.unwrap().item().unwrap().to_f64();
+    // A −inf logit of a class that is not the target costs nothing (as PyTorch).
+    let x = logits(&[0.0, -INF, 0.0, 1.0, 1.0, -INF]);
+    let ce = item(cross_entropy(&x, &[0, 1]));
+    assert!((ce - 2f64.ln()).abs() < 1e-6, "{ce}");
+    // On the target it is an infinite loss; a NaN logit makes the loss NaN.
+    assert_eq!(item(cross_entropy(&x, &[1, 1])), INF);
+    let n = logits(&[0.0, NAN, 0.0, 1.0, 1.0, 1.0]);
+    assert!(item(cross_entropy(&n, &[0, 0])).is_nan());
+    // BCE with logits is stable at huge logits: the right answer costs 0, the wrong one |x|.
+    let big = Tensor::from_vec(vec![E::from_f64(1e30), E::from_f64(-1e30)], &[2]).unwrap();
+    let right = Tensor::from_vec(vec![E::ONE, E::ZERO], &[2]).unwrap();
+    let wrong = Tensor::from_vec(vec![E::ZERO, E::ONE], &[2]).unwrap();
+    assert_eq!(item(bce_with_logits(&big, &right)), 0.0);
+    let w = item(bce_with_logits(&big, &wrong));
+    assert!((w - 1e30).abs() <= 1e24, "{w}");
+    let nan = Tensor::from_vec(vec![E::from_f64(NAN), E::ZERO], &[2]).unwrap();
+    assert!(item(bce_with_logits(&nan, &right)).is_nan());
+}
+
+#[test]
+fn losses_at_infinite_and_nan_logits_f32() {
+    loss_table::<f32>();
+}
+
+#[test]
+fn losses_at_infinite_and_nan_logits_f64() {
+    loss_table::<f64>();
+}

@@ -1,0 +1,39 @@
+//! Inputs the `tensor_ops` fuzz target (fuzz/) reached that are easy to get wrong: empty
+//! tensors whose other dims are huge. Each must be handled without allocating or looping over
+//! the huge dims, and without a panic. (The findings in code outside this suite's reach are
+//! listed in fuzz/README.md.)
+
+use simdgrad::Tensor;
+
+const HUGE: usize = 1 << 62;
+
+#[test]
+fn softmax_over_an_empty_dim_beside_a_huge_one_is_empty() {
+    let x = Tensor::<f64>::zeros(&[0, HUGE]).unwrap();
+    let y = x.softmax(0).unwrap();
+    assert_eq!((y.shape(), y.numel()), (&[0, HUGE][..], 0));
+    let z = Tensor::<f32>::zeros(&[HUGE, 0])
+        .unwrap()
+        .log_softmax(1)
+        .unwrap();
+    assert_eq!(z.numel(), 0);
+}
+
+#[test]
+fn broadcasting_an_empty_tensor_to_a_huge_shape_stays_empty() {
+    let x = Tensor::<f32>::zeros(&[0, 1]).unwrap();
+    let e = x.expand(&[0, HUGE]).unwrap();
+    assert_eq!(e.numel(), 0);
+    let s = e.add(&Tensor::ones(&[1]).unwrap()).unwrap();
+    assert_eq!((s.shape(), s.to_vec()), (&[0, HUGE][..], vec![]));
+    // A size-0 dim does not make an overflowing shape acceptable.
+    assert!(Tensor::<f32>::zeros(&[0, HUGE, 8]).is_err());
+}
+
+#[test]
+fn matmul_with_an_empty_outer_dim_beside_a_huge_one_is_empty() {
+    let a = Tensor::<f64>::zeros(&[HUGE, 0]).unwrap();
+    let b = Tensor::<f64>::zeros(&[0, 0]).unwrap();
+    let c = a.matmul(&b).unwrap();
+    assert_eq!((c.shape(), c.numel()), (&[HUGE, 0][..], 0));
+}
