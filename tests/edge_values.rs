@@ -5,7 +5,7 @@
 //! follows PyTorch where users expect it.
 
 use simdgrad::conv::ConvParams;
-use simdgrad::nn::functional::{bce_with_logits, cross_entropy};
+use simdgrad::nn::functional::{bce_with_logits, cross_entropy, nll_loss};
 use simdgrad::simd::SimdElement;
 use simdgrad::{Result, Tensor};
 
@@ -680,4 +680,22 @@ fn losses_at_infinite_and_nan_logits_f32() {
 #[test]
 fn losses_at_infinite_and_nan_logits_f64() {
     loss_table::<f64>();
+}
+
+/// `nll_loss` reads only each row's target (PyTorch): `-inf` elsewhere is free and gets a zero
+/// gradient; `-inf` on the target costs `inf`.
+#[test]
+fn nll_loss_ignores_minus_infinity_outside_the_target() {
+    let lp = Tensor::<f64>::from_vec(
+        vec![-0.5, f64::NEG_INFINITY, f64::NEG_INFINITY, -2.0],
+        &[2, 2],
+    )
+    .unwrap()
+    .requires_grad_(true);
+    let loss = nll_loss(&lp, &[0, 1]).unwrap();
+    assert_eq!(loss.item().unwrap(), 1.25);
+    loss.backward().unwrap();
+    assert_eq!(lp.grad().unwrap().to_vec(), vec![-0.5, 0.0, 0.0, -0.5]);
+    let on_target = nll_loss(&lp.detach(), &[1, 1]).unwrap().item().unwrap();
+    assert_eq!(on_target, f64::INFINITY);
 }

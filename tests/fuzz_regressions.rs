@@ -37,3 +37,18 @@ fn matmul_with_an_empty_outer_dim_beside_a_huge_one_is_empty() {
     let c = a.matmul(&b).unwrap();
     assert_eq!((c.shape(), c.numel()), (&[HUGE, 0][..], 0));
 }
+
+/// Found by the `tensor_ops` fuzz target: the storage a layout needs was computed with a
+/// wrapping sum, so an offset of `usize::MAX` passed the bounds check and reading the view
+/// panicked later. It must be an error up front.
+#[test]
+fn as_strided_with_an_offset_past_usize_max_is_an_error() {
+    let x = Tensor::<f64>::scalar(1.0);
+    assert!(x.as_strided(&[], &[], usize::MAX).is_err());
+    let y = Tensor::<f32>::zeros(&[4]).unwrap();
+    assert!(y.as_strided(&[2], &[usize::MAX / 2 + 1], 0).is_err());
+    assert_eq!(
+        y.as_strided(&[2], &[3], 0).unwrap().to_vec(),
+        vec![0.0, 0.0]
+    );
+}

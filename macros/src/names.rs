@@ -163,8 +163,9 @@ pub fn upper_camel(name: &str) -> String {
             out.push_str(chars.as_str());
         }
     }
-    if out.is_empty() {
-        out.push_str("Op");
+    // `_6` would give `6`, which is not an identifier (and `Ident::new` panics): prefix it.
+    if !out.starts_with(|c: char| c.is_alphabetic()) {
+        out.insert_str(0, "Op");
     }
     out
 }

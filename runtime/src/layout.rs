@@ -162,13 +162,17 @@ impl Layout {
         if self.numel() == 0 {
             return 0;
         }
-        let last: usize = self
-            .shape
+        // Saturating: a layout whose last position does not fit a `usize` needs more storage
+        // than any buffer has, so callers comparing against a storage length reject it (a
+        // wrapped sum would let `as_strided(.., usize::MAX)` through; found by fuzzing).
+        self.shape
             .iter()
             .zip(&self.strides)
-            .map(|(&n, &s)| (n - 1) * s)
-            .sum();
-        self.offset + last + 1
+            .try_fold(self.offset, |acc, (&n, &s)| {
+                (n - 1).checked_mul(s).and_then(|d| acc.checked_add(d))
+            })
+            .and_then(|last| last.checked_add(1))
+            .unwrap_or(usize::MAX)
     }
 
     /// The storage position of the element at multi-index `index` (MiniTorch's

@@ -424,3 +424,22 @@ fn the_expander_never_panics_on_odd_input() {
         }
     }
 }
+
+/// Found by the `macro_tokens` fuzz target: a call to an op named `_6` made the kernel name
+/// `6`, and `Ident::new` panicked inside the macro. It must expand (the call then names a
+/// kernel type `Op6`, which rustc reports if it does not exist).
+#[test]
+fn a_call_to_an_op_named_like_a_number_does_not_panic() {
+    assert_eq!(crate::names::upper_camel("_6"), "Op6");
+    assert_eq!(crate::names::upper_camel("smooth_l1"), "SmoothL1");
+    let file = expand_ok(
+        Kind::Map,
+        quote!(),
+        quote!(
+            pub fn gelu(x: f32) -> f32 {
+                0.5 * x * (1.0 + tanh(0.797_884 * _6(x + 1.0)))
+            }
+        ),
+    );
+    assert!(!file.items.is_empty());
+}

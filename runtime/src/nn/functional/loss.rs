@@ -34,14 +34,6 @@ fn check_targets(op: &'static str, scores: &[usize], targets: &[usize]) -> Resul
     Ok((b, c))
 }
 
-fn one_hot<E: SimdElement>(b: usize, c: usize, targets: &[usize]) -> Result<Tensor<E>> {
-    let mut v = vec![E::ZERO; b * c];
-    for (i, &t) in targets.iter().enumerate() {
-        v[i * c + t] = E::ONE;
-    }
-    Tensor::from_vec(v, &[b, c])
-}
-
 /// Mean negative log-likelihood of `targets` under log-probabilities `log_probs` of shape
 /// `(batch, classes)` — pair it with `log_softmax(1)` as MiniTorch's MNIST network does.
 ///
@@ -49,8 +41,24 @@ fn one_hot<E: SimdElement>(b: usize, c: usize, targets: &[usize]) -> Result<Tens
 /// Shape errors naming the shapes; a target out of range.
 pub fn nll_loss<E: SimdElement>(log_probs: &Tensor<E>, targets: &[usize]) -> Result<Tensor<E>> {
     let (b, c) = check_targets("nll_loss", log_probs.shape(), targets)?;
-    let picked = log_probs.mul(&one_hot(b, c, targets)?)?.sum_all()?;
-    picked.mul_scalar(E::from_f64(-1.0 / b.max(1) as f64))
+    // Pick the target entries instead of multiplying by a one-hot mask: a `-inf` in another
+    // class would give `-inf · 0 = NaN` there (PyTorch reads only the target, and so do we).
+    let lp = log_probs.contiguous().to_vec();
+    let total: f64 = targets
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| -lp[i * c + t].to_f64())
+        .sum();
+    let loss = Tensor::scalar(E::from_f64(total / b.max(1) as f64));
+    let targets = targets.to_vec();
+    Ok(autograd::record("nll_loss", loss, &[log_probs], move |g| {
+        let s = E::from_f64(-g.item()?.to_f64() / b.max(1) as f64);
+        let mut grad = vec![E::ZERO; b * c];
+        for (i, &t) in targets.iter().enumerate() {
+            grad[i * c + t] = s;
+        }
+        Ok(vec![Some(Tensor::from_vec(grad, &[b, c])?)])
+    }))
 }
 
 /// Cross-entropy of `targets` given raw `logits` `(batch, classes)`, fused with log-softmax:
