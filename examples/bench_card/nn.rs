@@ -9,7 +9,8 @@
 use simdgrad::conv::{self, naive, ConvParams, ConvShape, StridedRef};
 use simdgrad::nn::functional::softmax_backward;
 use simdgrad::parallel::{self, Parallelism};
-use simdgrad::pool::{self, PoolShape};
+use simdgrad::pool::declared::{Avg2x2S2, Max2x2S2};
+use simdgrad::pool::{PoolKernel, PoolShape};
 use simdgrad::Tensor;
 use simdgrad_workspace::baseline::im2col::Im2col;
 use simdgrad_workspace::cases::input;
@@ -332,6 +333,8 @@ fn conv_baselines(
     rows
 }
 
+/// The pool rows time the kernels users get: the pools the runtime declares with `pool!`
+/// (`pool::declared`), which `Tensor::max_pool2d` and the layers dispatch 2×2 / stride 2 to.
 fn pools(cx: &mut Ctx<'_>) {
     let dims = [8usize, 64, 56, 56];
     let key = "8x64x56x56_k2s2";
@@ -354,10 +357,10 @@ fn pools(cx: &mut Ctx<'_>) {
         let k = |op| (op, key, t);
         // Forward: x read, out (a quarter of x) written.
         cx.bytes_row(k("maxpool2d"), 4 * (n + n / 4), Stream::Copy, false, || {
-            std::hint::black_box(pool::maxpool2d_forward(&s, xv, &mut out)).ok();
+            std::hint::black_box(Max2x2S2.forward(&s, xv, &mut out)).ok();
         });
         cx.bytes_row(k("avgpool2d"), 4 * (n + n / 4), Stream::Copy, false, || {
-            std::hint::black_box(pool::avgpool2d_forward(&s, xv, &mut out)).ok();
+            std::hint::black_box(Avg2x2S2.forward(&s, xv, &mut out)).ok();
         });
         // Backward: x and g read, gx written.
         cx.bytes_row(
@@ -366,7 +369,7 @@ fn pools(cx: &mut Ctx<'_>) {
             Stream::Triad,
             false,
             || {
-                std::hint::black_box(pool::maxpool2d_backward(&s, xv, gv, &mut gx)).ok();
+                std::hint::black_box(Max2x2S2.backward(&s, xv, gv, &mut gx)).ok();
             },
         );
         // Forward + backward: x and g read, y and gx written.
