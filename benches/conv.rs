@@ -8,10 +8,10 @@ use std::time::Duration;
 use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
 use simdgrad::conv::{self, naive, ConvParams, ConvShape, StridedRef};
 use simdgrad::kernel::MapKernel;
-use simdgrad::linalg::{matmul_into, MatMut, MatRef};
 use simdgrad::ops::builtins::Relu;
 use simdgrad::parallel::{self, Parallelism};
 use simdgrad::pool::{self, PoolShape};
+use simdgrad_workspace::baseline::im2col::Im2col;
 
 // The bench-card shapes declared at compile time: the `conv!` rows of the card.
 // Only the slice kernels are timed here, so the tensor ops go unused.
@@ -64,162 +64,6 @@ fn threads(n: usize) {
         threads: n,
         ..parallel::get()
     });
-}
-
-/// `col[(c,p,q)][(y,x)]` for batch `b`.
-fn im2col(s: &ConvShape, x: &[f32], b: usize, col: &mut [f32]) {
-    let [ph, pw] = s.params;
-    let (h, w, n) = (s.in_h, s.in_w, s.out_h * s.out_w);
-    let mut row = 0;
-    for c in 0..s.in_channels {
-        let plane = &x[(b * s.in_channels + c) * h * w..][..h * w];
-        for p in 0..s.kernel_h {
-            for q in 0..s.kernel_w {
-                let dst = &mut col[row * n..(row + 1) * n];
-                for y in 0..s.out_h {
-                    let iy = (y * ph.stride + p * ph.dilation)
-                        .checked_sub(ph.padding_before)
-                        .filter(|&v| v < h);
-                    for xo in 0..s.out_w {
-                        let ix = (xo * pw.stride + q * pw.dilation)
-                            .checked_sub(pw.padding_before)
-                            .filter(|&v| v < w);
-                        dst[y * s.out_w + xo] = match (iy, ix) {
-                            (Some(iy), Some(ix)) => plane[iy * w + ix],
-                            _ => 0.0,
-                        };
-                    }
-                }
-                row += 1;
-            }
-        }
-    }
-}
-
-fn mat(d: &[f32], rows: usize, cols: usize) -> MatRef<'_, f32> {
-    MatRef {
-        data: d,
-        offset: 0,
-        rows,
-        cols,
-        row_stride: cols,
-        col_stride: 1,
-    }
-}
-
-fn mat_t(d: &[f32], rows: usize, cols: usize) -> MatRef<'_, f32> {
-    // The transpose of a row-major (cols × rows) matrix.
-    MatRef {
-        data: d,
-        offset: 0,
-        rows,
-        cols,
-        row_stride: 1,
-        col_stride: rows,
-    }
-}
-
-fn im2col_forward(s: &ConvShape, x: &[f32], w: &[f32], col: &mut [f32], out: &mut [f32]) {
-    let (k, n, o) = (
-        s.in_channels * s.kernel_h * s.kernel_w,
-        s.out_h * s.out_w,
-        s.out_channels,
-    );
-    for b in 0..s.batch {
-        im2col(s, x, b, col);
-        let dst = MatMut {
-            data: &mut out[b * o * n..(b + 1) * o * n],
-            offset: 0,
-            rows: o,
-            cols: n,
-            row_stride: n,
-            col_stride: 1,
-        };
-        matmul_into(dst, mat(w, o, k), mat(col, k, n), false, 1).unwrap();
-    }
-}
-
-fn im2col_backward_input(s: &ConvShape, g: &[f32], w: &[f32], col: &mut [f32], gx: &mut [f32]) {
-    let (k, n, o) = (
-        s.in_channels * s.kernel_h * s.kernel_w,
-        s.out_h * s.out_w,
-        s.out_channels,
-    );
-    let [ph, pw] = s.params;
-    let (h, wd) = (s.in_h, s.in_w);
-    gx.fill(0.0);
-    for b in 0..s.batch {
-        let dst = MatMut {
-            data: &mut col[..],
-            offset: 0,
-            rows: k,
-            cols: n,
-            row_stride: n,
-            col_stride: 1,
-        };
-        matmul_into(
-            dst,
-            mat_t(w, k, o),
-            mat(&g[b * o * n..(b + 1) * o * n], o, n),
-            false,
-            1,
-        )
-        .unwrap();
-        // col2im: scatter-add every column entry back to the input position it came from.
-        let mut row = 0;
-        for c in 0..s.in_channels {
-            let plane = &mut gx[(b * s.in_channels + c) * h * wd..][..h * wd];
-            for p in 0..s.kernel_h {
-                for q in 0..s.kernel_w {
-                    let src = &col[row * n..(row + 1) * n];
-                    for y in 0..s.out_h {
-                        let Some(iy) = (y * ph.stride + p * ph.dilation)
-                            .checked_sub(ph.padding_before)
-                            .filter(|&v| v < h)
-                        else {
-                            continue;
-                        };
-                        for xo in 0..s.out_w {
-                            if let Some(ix) = (xo * pw.stride + q * pw.dilation)
-                                .checked_sub(pw.padding_before)
-                                .filter(|&v| v < wd)
-                            {
-                                plane[iy * wd + ix] += src[y * s.out_w + xo];
-                            }
-                        }
-                    }
-                    row += 1;
-                }
-            }
-        }
-    }
-}
-
-fn im2col_backward_weight(s: &ConvShape, x: &[f32], g: &[f32], col: &mut [f32], gw: &mut [f32]) {
-    let (k, n, o) = (
-        s.in_channels * s.kernel_h * s.kernel_w,
-        s.out_h * s.out_w,
-        s.out_channels,
-    );
-    for b in 0..s.batch {
-        im2col(s, x, b, col);
-        let dst = MatMut {
-            data: &mut gw[..],
-            offset: 0,
-            rows: o,
-            cols: k,
-            row_stride: k,
-            col_stride: 1,
-        };
-        matmul_into(
-            dst,
-            mat(&g[b * o * n..(b + 1) * o * n], o, n),
-            mat_t(col, n, k),
-            b > 0,
-            1,
-        )
-        .unwrap();
-    }
 }
 
 struct Case {
@@ -284,9 +128,9 @@ fn forward(c: &mut Criterion) {
             use simdgrad::conv::ConvKernel;
             b.iter(|| conv::Dynamic::forward(&s, x, w, None, black_box(&mut out)).unwrap())
         });
-        let mut col = vec![0.0f32; s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w];
+        let mut i2c = Im2col::new(s);
         group.bench_function(BenchmarkId::new(k.name, "im2col_gemm"), |b| {
-            b.iter(|| im2col_forward(&s, &k.x, &k.w, &mut col, black_box(&mut out)))
+            b.iter(|| i2c.forward(&k.x, &k.w, black_box(&mut out)).unwrap())
         });
         if k.name != "conv2d_A" {
             group.bench_function(BenchmarkId::new(k.name, "naive"), |b| {
@@ -314,18 +158,18 @@ fn backward(c: &mut Criterion) {
     );
     let mut gx = vec![0.0f32; k.x.len()];
     let mut gw = vec![0.0f32; k.w.len()];
-    let mut col = vec![0.0f32; s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w];
+    let mut i2c = Im2col::new(s);
     group.bench_function("conv2d_A_bwd_input/simd", |b| {
         b.iter(|| conv::conv2d_backward_input(&s, g, w, black_box(&mut gx)).unwrap())
     });
     group.bench_function("conv2d_A_bwd_input/im2col_gemm", |b| {
-        b.iter(|| im2col_backward_input(&s, &k.g, &k.w, &mut col, black_box(&mut gx)))
+        b.iter(|| i2c.backward_input(&k.g, &k.w, black_box(&mut gx)).unwrap())
     });
     group.bench_function("conv2d_A_bwd_weight/simd", |b| {
         b.iter(|| conv::conv2d_backward_weight(&s, x, g, black_box(&mut gw)).unwrap())
     });
     group.bench_function("conv2d_A_bwd_weight/im2col_gemm", |b| {
-        b.iter(|| im2col_backward_weight(&s, &k.x, &k.g, &mut col, black_box(&mut gw)))
+        b.iter(|| i2c.backward_weight(&k.x, &k.g, black_box(&mut gw)).unwrap())
     });
     group.finish();
 }
@@ -543,7 +387,7 @@ fn card() {
             v4(&k.g, s.output_shape()),
         );
         let mut out = vec![0.0f32; k.g.len()];
-        let mut col = vec![0.0f32; s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w];
+        let mut i2c = Im2col::new(s);
         threads(1);
         let simd = line(
             k.name,
@@ -582,9 +426,7 @@ fn card() {
             "im2col_gemm",
             1,
             flops,
-            measure(budget, 5, || {
-                im2col_forward(&s, &k.x, &k.w, &mut col, &mut out)
-            }),
+            measure(budget, 5, || i2c.forward(&k.x, &k.w, &mut out).unwrap()),
         );
         let naive_t = line(
             k.name,
@@ -687,7 +529,7 @@ fn card() {
                 1,
                 flops,
                 measure(budget, 5, || {
-                    im2col_backward_input(&s, &k.g, &k.w, &mut col, &mut gx)
+                    i2c.backward_input(&k.g, &k.w, &mut gx).unwrap()
                 }),
             );
             let c = line(
@@ -719,7 +561,7 @@ fn card() {
                 1,
                 flops,
                 measure(budget, 5, || {
-                    im2col_backward_weight(&s, &k.x, &k.g, &mut col, &mut gw)
+                    i2c.backward_weight(&k.x, &k.g, &mut gw).unwrap()
                 }),
             );
             let c = line(
