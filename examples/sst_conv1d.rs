@@ -1,33 +1,62 @@
 //! MiniTorch's SST-2 sentiment architecture on a generated sentiment language: parallel conv1d
-//! of widths 3, 4 and 5 with ReLU, max over time, summed, linear, dropout, sigmoid (BCE with
+//! of widths 3, 4 and 5 with ReLU, max over time, summed, dropout, linear, sigmoid (BCE with
 //! logits).
 //!
 //! The task ("generated movie reviews"). No SST-2 text ships with the project, so sentences of
-//! 24 tokens are drawn from a small review-like language whose label is a *rule over phrases*,
-//! not a single keyword:
+//! 16 tokens are drawn from a small review-like language (68 words) whose label is a *rule over
+//! phrases*, not a single keyword:
 //! - 1 or 2 sentiment phrases, each a positive or negative word, *strong* (`great`, `awful`:
-//!   weight 2) or *mild* (`nice`, `dull`: weight 1), optionally preceded by an intensifier
-//!   (`very`, `really`, …: weight ×2) and/or a negator (`not`, `never`, `hardly`), whose scope
-//!   is the phrase it starts (`not very good` = −0.5 × 2 × 1: negation flips and weakens);
+//!   weight 2) or *mild* (`nice`, `dull`: weight 1), optionally preceded by a negator (`not`,
+//!   `never`, `hardly`) and/or an intensifier (`very`, `really`, …: weight ×2); a negator's
+//!   scope is its phrase (`not very good` = −0.5 × 2 × 1: negation flips and weakens);
 //! - with probability ¼ a contrast `but` between two phrases: everything after it counts
 //!   double (`great acting but a dull plot` is negative);
 //! - every other token is a distractor from 40 neutral review words (`plot`, `actor`, `the`, …).
 //!
 //! The label is the sign of the weighted sum (sums within 0.25 of 0 are redrawn), then flipped
 //! for 10% of sentences (label noise, in training and validation alike), so even a perfect
-//! model scores about 90% on the noisy labels; the example also reports accuracy on the clean
-//! labels. Words are embedded by a fixed random table (the stand-in for GloVe). A bag of words
-//! cannot resolve negation scope or `but`, and max over time cannot count phrases, so the
-//! architecture does not reach 100% even on clean labels.
+//! model scores about 90% on the noisy labels; every accuracy is also given on the clean
+//! labels. Words are embedded by a fixed random 50-d table (the stand-in for MiniTorch's 50-d
+//! GloVe; not trained). The output prints two baselines on the same validation sentences: the
+//! majority class, and the *keyword rule* (the sign of the summed sentiment-word weights, blind
+//! to negators, intensifiers and `but`). `--keywords-only` draws sentences without negators,
+//! intensifiers or `but`, on which the keyword rule is exact: a sanity check that the
+//! architecture learns a word detector (max over time of a width-3..5 filter). The full
+//! language is not solvable exactly by this architecture either: `but` may sit further from
+//! the phrase it doubles than the widest filter sees.
 //!
-//! Measured with the defaults (seed 0, 4000 training / 800 validation sentences, 10 epochs):
-//! training accuracy climbs to 95% while the best validation accuracy is 62% (62% on clean
-//! labels): the network memorises training sentences (random embeddings give every word
-//! combination a distinct response) long before it learns the rule. An honest, hard task, not
-//! a solved one.
+//! Measured (release, `--threads 1`, defaults: 20 000 training / 2 000 validation sentences,
+//! 4 epochs, batch 32, Adam lr 0.003, 32 channels per width, dropout 0.25; about 10 s of CPU
+//! time per run, wall time up to 2 min on the shared, loaded 2-core machine), validation
+//! accuracy after the last epoch, noisy labels (clean labels):
+//!
+//! | seed | majority class | keyword rule | conv1d model |
+//! |---|---|---|---|
+//! | 0 | 48.4% (48.0%) | 65.4% (70.2%) | 84.5% (93.3%) |
+//! | 1 | 50.5% (50.4%) | 67.6% (71.8%) | 87.5% (95.8%) |
+//! | 2 | 50.0% (49.6%) | 69.2% (73.0%) | 86.2% (93.3%) |
+//!
+//! Training accuracy stays within 1–2 points of validation (no memorisation); epoch-to-epoch
+//! validation moves by about 3 points (`--epochs 6`, seed 0: 92.5% clean at epoch 6, 95.6%
+//! at epoch 5). `--keywords-only --train 10000 --epochs 3`: 99.2% on clean labels.
+//!
+//! Why an earlier version (16-d random embeddings, 4 000 training sentences, 10 epochs)
+//! memorised (95% training, 62% validation accuracy, below the keyword rule): the fixed
+//! random 16-d embeddings. A filter is linear in the embeddings of its window, and 68 random
+//! points in 16 dimensions admit few linear splits (Cover's capacity is 2 × 16 = 32 points),
+//! so no filter isolates "a negative word" or "a negator" from the 40 distractors; the
+//! network fits word combinations instead. Measured with seed 0 (clean-label validation
+//! accuracy): 16-d embeddings reach 92.7% on keyword-only sentences (4 000 sentences,
+//! 10 epochs) and 63.2% on the full language (71.4% with 20 000 sentences, 4 epochs: the
+//! keyword rule's 70.0%); 50-d embeddings reach 85.6% with 4 000 sentences (10 epochs) and
+//! 93.3% with 20 000 (4 epochs). Dropout on the pooled features helps: `--dropout 0` gives
+//! 86.6%. The runtime pieces (the f32 conv1d on a permuted input with MiniTorch's anchoring,
+//! ReLU, max over time, and their gradients) agree with the f64 path, which `check_grads`
+//! verifies (`tests/nn_layers.rs`); `tests/sst_conv1d.rs` trains small instances.
 //!
 //! ```text
-//! cargo run --release --example sst_conv1d -- --epochs 10
+//! cargo run --release --example sst_conv1d -- --threads 1
+//! cargo run --release --example sst_conv1d -- --keywords-only
 //! ```
 
 use std::process::ExitCode;
@@ -40,12 +69,13 @@ use simdgrad::nn::functional::bce_with_logits;
 use simdgrad::nn::init::seeded_rng;
 use simdgrad::nn::optim::{Adam, Optimizer};
 use simdgrad::nn::{Conv1d, Dropout, Linear, Module};
-use simdgrad::{autograd, Result, Tensor};
+use simdgrad::parallel::{self, Parallelism};
+use simdgrad::{autograd, Error, Result, Tensor};
 
-const LEN: usize = 16;
-const EMBED: usize = 16;
+/// Tokens per sentence.
+pub const LEN: usize = 16;
 /// Share of sentences whose label is flipped.
-const LABEL_NOISE: f64 = 0.1;
+pub const LABEL_NOISE: f64 = 0.1;
 
 /// What a word does in the generated language.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -141,12 +171,26 @@ fn ids(keep: impl Fn(Role) -> bool) -> Vec<usize> {
 }
 
 /// One generated sentence.
-struct Sentence {
+pub struct Sentence {
     tokens: Vec<usize>,
     /// The label after noise (1 = positive): what the model trains on.
     label: f32,
     /// The label given by the rule, before noise.
     clean: f32,
+}
+
+impl Sentence {
+    /// The keyword baseline's score: the sentiment words' weights summed, blind to negators,
+    /// intensifiers and `but`.
+    fn keyword_score(&self) -> f32 {
+        self.tokens
+            .iter()
+            .map(|&t| match LEXICON[t].1 {
+                Role::Sentiment(w) => w,
+                _ => 0.0,
+            })
+            .sum()
+    }
 }
 
 /// Draws sentences of the generated review language (module docs).
@@ -156,16 +200,19 @@ struct Language {
     negators: Vec<usize>,
     contrast: usize,
     neutral: Vec<usize>,
+    /// `false`: keyword-only sentences (no negators, intensifiers or `but`).
+    compositional: bool,
 }
 
 impl Language {
-    fn new() -> Self {
+    fn new(compositional: bool) -> Self {
         Self {
             sentiment: ids(|r| matches!(r, Role::Sentiment(_))),
             intensifiers: ids(|r| r == Role::Intensifier),
             negators: ids(|r| r == Role::Negator),
             contrast: ids(|r| r == Role::Contrast)[0],
             neutral: ids(|r| r == Role::Neutral),
+            compositional,
         }
     }
 
@@ -180,11 +227,11 @@ impl Language {
             unreachable!("a sentiment word");
         };
         let mut tokens = Vec::with_capacity(3);
-        if rng.gen_bool(0.3) {
+        if self.compositional && rng.gen_bool(0.3) {
             tokens.push(Self::pick(rng, &self.negators));
             score *= -0.5;
         }
-        if rng.gen_bool(0.3) {
+        if self.compositional && rng.gen_bool(0.3) {
             tokens.push(Self::pick(rng, &self.intensifiers));
             score *= 2.0;
         }
@@ -196,7 +243,8 @@ impl Language {
         loop {
             let n = rng.gen_range(1..=2);
             let mut units: Vec<Vec<usize>> = Vec::with_capacity(n + 1);
-            let but_at = (n >= 2 && rng.gen_bool(0.25)).then(|| rng.gen_range(1..n));
+            let but_at =
+                (self.compositional && n >= 2 && rng.gen_bool(0.25)).then(|| rng.gen_range(1..n));
             let mut score = 0.0;
             for i in 0..n {
                 let (tokens, s) = self.phrase(rng);
@@ -249,30 +297,48 @@ fn text(tokens: &[usize]) -> String {
         .join(" ")
 }
 
-/// Train MiniTorch's SST-2 conv1d architecture on generated movie-review sentences.
-#[derive(Parser, Debug)]
+/// Train MiniTorch's SST-2 conv1d architecture on generated movie-review sentences and
+/// compare it with a majority-class and a keyword baseline.
+#[derive(Parser, Debug, Clone)]
 #[command(name = "sst_conv1d", about, long_about = None)]
-struct Args {
+pub struct Args {
     /// Passes over the training sentences.
-    #[arg(long, default_value_t = 10)]
-    epochs: usize,
-    /// Training sentences (validation: a fifth as many).
-    #[arg(long, default_value_t = 4000)]
-    train: usize,
+    #[arg(long, default_value_t = 4)]
+    pub epochs: usize,
+    /// Training sentences (drawn once, before training).
+    #[arg(long, default_value_t = 20_000)]
+    pub train: usize,
+    /// Validation sentences (drawn after the training ones, from the same language).
+    #[arg(long, default_value_t = 2_000)]
+    pub valid: usize,
     /// Sentences per step.
     #[arg(long, default_value_t = 32)]
-    batch_size: usize,
+    pub batch_size: usize,
     /// Adam learning rate.
     #[arg(long, default_value_t = 0.003)]
-    lr: f64,
+    pub lr: f64,
     /// Feature maps per convolution.
     #[arg(long, default_value_t = 32)]
-    channels: usize,
-    /// Seed of the data, the weights and dropout.
+    pub channels: usize,
+    /// Dimension of the fixed random word embeddings (the stand-in for GloVe's 50).
+    #[arg(long, default_value_t = 50)]
+    pub embed: usize,
+    /// Dropout rate on the pooled features.
+    #[arg(long, default_value_t = 0.25)]
+    pub dropout: f64,
+    /// Keyword-only sentences (no negators, intensifiers or `but`): a sanity check the
+    /// architecture should solve almost perfectly.
+    #[arg(long)]
+    pub keywords_only: bool,
+    /// Worker threads (default: the runtime's choice).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Seed of the embeddings, the data, the weights and dropout.
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub seed: u64,
 }
 
+/// The conv1d widths 3/4/5 + ReLU + max over time (summed), dropout, linear.
 struct Model {
     convs: Vec<Conv1d<f32>>,
     fc: Linear<f32>,
@@ -280,19 +346,19 @@ struct Model {
 }
 
 impl Model {
-    fn new(channels: usize, seed: u64) -> Result<Self> {
+    fn new(embed: usize, channels: usize, dropout: f64, seed: u64) -> Result<Self> {
         let mut rng = seeded_rng(seed);
         let convs = [3, 4, 5]
             .into_iter()
             .map(|k| {
-                Conv1d::new(EMBED, channels, k, &mut rng)
+                Conv1d::new(embed, channels, k, &mut rng)
                     .map(|c| c.with_params(ConvParams::anchored_start(k)))
             })
             .collect::<Result<_>>()?;
         Ok(Self {
             convs,
             fc: Linear::new(channels, 1, &mut rng)?,
-            dropout: Dropout::new(0.25, seed + 1)?,
+            dropout: Dropout::new(dropout, seed + 1)?,
         })
     }
 
@@ -311,8 +377,8 @@ impl Model {
             unreachable!("three convolutions");
         };
         let b = pooled.shape()[0];
-        let h = self.fc.forward(&pooled.reshape(&[b, pooled.shape()[1]])?)?;
-        self.dropout.forward(&h)
+        let features = pooled.reshape(&[b, pooled.shape()[1]])?;
+        self.fc.forward(&self.dropout.forward(&features)?)
     }
 
     fn parameters(&self) -> Vec<Tensor<f32>> {
@@ -323,120 +389,223 @@ impl Model {
 }
 
 /// Looks up the embeddings of a batch of sentences: `(B, L, E)`, and their labels `(B, 1)`.
-fn embed(table: &[f32], batch: &[&Sentence]) -> Result<(Tensor<f32>, Tensor<f32>)> {
-    let mut data = Vec::with_capacity(batch.len() * LEN * EMBED);
+fn embed(table: &[f32], dim: usize, batch: &[&Sentence]) -> Result<(Tensor<f32>, Tensor<f32>)> {
+    let mut data = Vec::with_capacity(batch.len() * LEN * dim);
     for s in batch {
         for &t in &s.tokens {
-            data.extend_from_slice(&table[t * EMBED..(t + 1) * EMBED]);
+            data.extend_from_slice(&table[t * dim..(t + 1) * dim]);
         }
     }
     let labels = batch.iter().map(|s| s.label).collect();
     Ok((
-        Tensor::from_vec(data, &[batch.len(), LEN, EMBED])?,
+        Tensor::from_vec(data, &[batch.len(), LEN, dim])?,
         Tensor::from_vec(labels, &[batch.len(), 1])?,
     ))
 }
 
-/// Accuracy on `set` against the (noisy) labels and against the clean rule labels.
-fn accuracy(model: &mut Model, table: &[f32], set: &[Sentence]) -> Result<(f64, f64)> {
-    Module::<f32>::set_training(&mut model.dropout, false);
-    let result = autograd::no_grad(|| {
+/// An accuracy against the (noisy) training-style labels and against the clean rule labels.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Accuracy {
+    /// Share of sentences whose noisy label is predicted.
+    pub noisy: f64,
+    /// Share of sentences whose clean (rule) label is predicted.
+    pub clean: f64,
+}
+
+impl Accuracy {
+    /// The accuracy of `predict` (`true` = positive) on `set`.
+    fn of(set: &[Sentence], mut predict: impl FnMut(usize, &Sentence) -> bool) -> Self {
         let (mut noisy, mut clean) = (0usize, 0usize);
-        for chunk in set.chunks(100) {
-            let refs: Vec<_> = chunk.iter().collect();
-            let (x, _) = embed(table, &refs)?;
-            let logits = model.forward(&x)?.to_vec();
-            for (l, s) in logits.iter().zip(chunk) {
-                let positive = *l > 0.0;
-                noisy += usize::from(positive == (s.label > 0.5));
-                clean += usize::from(positive == (s.clean > 0.5));
-            }
+        for (i, s) in set.iter().enumerate() {
+            let positive = predict(i, s);
+            noisy += usize::from(positive == (s.label > 0.5));
+            clean += usize::from(positive == (s.clean > 0.5));
         }
         let n = set.len().max(1) as f64;
-        Ok((noisy as f64 / n, clean as f64 / n))
+        Self {
+            noisy: noisy as f64 / n,
+            clean: clean as f64 / n,
+        }
+    }
+}
+
+impl std::fmt::Display for Accuracy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:5.1}% ({:5.1}% on clean labels)",
+            100.0 * self.noisy,
+            100.0 * self.clean
+        )
+    }
+}
+
+/// What a run measured on the validation sentences.
+#[derive(Clone, Copy, Debug)]
+pub struct Summary {
+    /// Always predicting the training set's majority label.
+    pub majority: Accuracy,
+    /// The sign of the summed sentiment-word weights (ties: the majority label).
+    pub keyword: Accuracy,
+    /// The trained model after the last epoch.
+    pub model: Accuracy,
+    /// The model's accuracy on its training sentences after the last epoch.
+    pub train: Accuracy,
+}
+
+/// Model predictions (`true` = positive) for `set`, without recording a graph.
+fn predict(model: &mut Model, table: &[f32], dim: usize, set: &[Sentence]) -> Result<Vec<bool>> {
+    model.dropout.set_training(false);
+    let result = autograd::no_grad(|| {
+        let mut out = Vec::with_capacity(set.len());
+        for chunk in set.chunks(256) {
+            let refs: Vec<_> = chunk.iter().collect();
+            let (x, _) = embed(table, dim, &refs)?;
+            out.extend(model.forward(&x)?.to_vec().into_iter().map(|l| l > 0.0));
+        }
+        Ok(out)
     });
-    Module::<f32>::set_training(&mut model.dropout, true);
+    model.dropout.set_training(true);
     result
 }
 
-fn run(args: &Args) -> Result<()> {
-    if args.epochs == 0 || args.batch_size == 0 || args.train == 0 || args.channels == 0 {
-        return Err(simdgrad::Error::InvalidArgument {
+fn check(args: &Args) -> Result<()> {
+    let bad = |message: String| {
+        Err(Error::InvalidArgument {
             op: "sst_conv1d",
-            message: "--epochs, --train, --batch-size and --channels must be at least 1".into(),
+            message,
+        })
+    };
+    if args.epochs == 0
+        || args.batch_size == 0
+        || args.train == 0
+        || args.valid == 0
+        || args.channels == 0
+        || args.embed == 0
+    {
+        return bad(
+            "--epochs, --train, --valid, --batch-size, --channels and --embed must be at least 1"
+                .into(),
+        );
+    }
+    if !(args.lr.is_finite() && args.lr > 0.0) {
+        return bad(format!("--lr must be a positive number, got {}", args.lr));
+    }
+    if !(0.0..1.0).contains(&args.dropout) {
+        return bad(format!("--dropout must be in [0, 1), got {}", args.dropout));
+    }
+    if args.threads == Some(0) {
+        return bad("--threads must be at least 1".into());
+    }
+    Ok(())
+}
+
+/// Generates the data, trains, and measures the baselines and the model; `log` receives the
+/// progress lines.
+pub fn train(args: &Args, mut log: impl FnMut(String)) -> Result<Summary> {
+    check(args)?;
+    if let Some(threads) = args.threads {
+        parallel::set(Parallelism {
+            threads,
+            ..parallel::get()
         });
     }
+    let dim = args.embed;
     let mut rng = seeded_rng(args.seed);
-    let table: Vec<f32> = Tensor::<f32>::randn(&[VOCAB, EMBED], &mut rng)?.to_vec();
-    let language = Language::new();
+    let table: Vec<f32> = Tensor::<f32>::randn(&[VOCAB, dim], &mut rng)?.to_vec();
+    let language = Language::new(!args.keywords_only);
     let train: Vec<_> = (0..args.train)
         .map(|_| language.sentence(&mut rng))
         .collect();
-    let valid: Vec<_> = (0..args.train.div_ceil(5))
+    let valid: Vec<_> = (0..args.valid)
         .map(|_| language.sentence(&mut rng))
         .collect();
-    println!(
-        "generated movie reviews: {} train / {} validation sentences of {LEN} tokens, \
-         vocabulary {VOCAB}, embeddings {EMBED}, {:.0}% label noise; conv1d widths 3/4/5 x {} \
-         channels",
+    log(format!(
+        "generated movie reviews{}: {} train / {} validation sentences of {LEN} tokens, \
+         vocabulary {VOCAB}, fixed random {dim}-d embeddings, {:.0}% label noise; \
+         conv1d widths 3/4/5 x {} channels, {} thread(s)",
+        if args.keywords_only {
+            " (keywords only)"
+        } else {
+            ""
+        },
         train.len(),
         valid.len(),
         100.0 * LABEL_NOISE,
-        args.channels
-    );
+        args.channels,
+        parallel::get().threads,
+    ));
     for s in train.iter().take(3) {
-        println!(
-            "  [{}] {}",
-            if s.label > 0.5 { "+" } else { "-" },
-            text(&s.tokens)
-        );
+        let sign = if s.label > 0.5 { "+" } else { "-" };
+        log(format!("  [{sign}] {}", text(&s.tokens)));
     }
-    let mut model = Model::new(args.channels, args.seed + 10)?;
+
+    let positives = train.iter().filter(|s| s.label > 0.5).count();
+    let majority_positive = 2 * positives >= train.len();
+    let majority = Accuracy::of(&valid, |_, _| majority_positive);
+    let keyword = Accuracy::of(&valid, |_, s| {
+        let score = s.keyword_score();
+        if score == 0.0 {
+            majority_positive
+        } else {
+            score > 0.0
+        }
+    });
+
+    let mut model = Model::new(dim, args.channels, args.dropout, args.seed + 10)?;
     let mut opt = Adam::new(model.parameters(), args.lr);
     let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut best = (0.0f64, 0.0f64);
+    let mut summary = Summary {
+        majority,
+        keyword,
+        model: Accuracy::default(),
+        train: Accuracy::default(),
+    };
     for epoch in 0..args.epochs {
+        let start = std::time::Instant::now();
         order.shuffle(&mut rng);
         let mut loss_sum = 0.0;
         for idx in order.chunks(args.batch_size) {
             let batch: Vec<_> = idx.iter().map(|&i| &train[i]).collect();
-            let (x, y) = embed(&table, &batch)?;
+            let (x, y) = embed(&table, dim, &batch)?;
             opt.zero_grad();
             let loss = bce_with_logits(&model.forward(&x)?, &y)?;
             loss.backward()?;
             opt.step()?;
             loss_sum += f64::from(loss.item()?) * idx.len() as f64;
         }
-        let (train_acc, _) = accuracy(&mut model, &table, &train)?;
-        let (valid_acc, valid_clean) = accuracy(&mut model, &table, &valid)?;
-        if valid_acc > best.0 {
-            best = (valid_acc, valid_clean);
-        }
-        println!(
-            "epoch {:>2}: loss {:.4}, train accuracy {:.1}%, validation accuracy {:.1}% \
-             ({:.1}% on clean labels)",
+        let seconds = start.elapsed().as_secs_f64();
+        let on_train = predict(&mut model, &table, dim, &train)?;
+        let on_valid = predict(&mut model, &table, dim, &valid)?;
+        summary.train = Accuracy::of(&train, |i, _| on_train[i]);
+        summary.model = Accuracy::of(&valid, |i, _| on_valid[i]);
+        log(format!(
+            "epoch {:>2}: loss {:.4}, train {}, validation {} [{:.1} s]",
             epoch + 1,
             loss_sum / train.len() as f64,
-            100.0 * train_acc,
-            100.0 * valid_acc,
-            100.0 * valid_clean
-        );
+            summary.train,
+            summary.model,
+            seconds,
+        ));
     }
-    println!(
-        "best validation accuracy {:.1}% ({:.1}% on clean labels; {:.0}% of labels are flipped, \
-         so about {:.0}% is the ceiling on the noisy ones)",
-        100.0 * best.0,
-        100.0 * best.1,
+    log(format!(
+        "validation accuracy (noisy labels; clean rule labels):\n  majority class {}\n  \
+         keyword rule   {}\n  conv1d model   {}\n  ({:.0}% of labels are flipped, so a \
+         perfect model scores about {:.0}% on the noisy ones)",
+        summary.majority,
+        summary.keyword,
+        summary.model,
         100.0 * LABEL_NOISE,
         100.0 * (1.0 - LABEL_NOISE)
-    );
-    Ok(())
+    ));
+    Ok(summary)
 }
 
+#[allow(dead_code)] // unused when tests/sst_conv1d.rs includes this file as a module
 fn main() -> ExitCode {
     let args = Args::parse();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+    match train(&args, |line| println!("{line}")) {
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
