@@ -102,8 +102,10 @@ pub fn write(
         }
     }
     let convs = Panel {
-        title: "convolutions (GFLOP/s) against the peak FMA rate measured in the same run".into(),
-        x_desc: "GFLOP/s (2·B·O·C·KH·KW·OH·OW per forward; fwdbwd 3x)",
+        title:
+            "convolutions and matmul (GFLOP/s) against the peak FMA rate measured in the same run"
+                .into(),
+        x_desc: "GFLOP/s (2·B·O·C·KH·KW·OH·OW per forward; fwdbwd 3x; matmul 2·M·N·K)",
         series: &conv_series,
         groups: conv_lines
             .iter()

@@ -6,8 +6,9 @@
 //! allocates). Then every figure as a fraction of this machine's limit measured in the same
 //! run (peak FMA for convolutions, the same-size STREAM-like kernel for memory-bound rows), the
 //! generated kernels against the naive, plain and hand-written pulp baselines, the
-//! convolutions against im2col + GEMM (and the naive loop where cheap), and which of the
-//! issues' targets are met.
+//! convolutions against im2col + GEMM (and the naive loop where cheap), issue 4's tensor rows
+//! (matmul against the peak FMA rate, block paths against contiguous, autograd bookkeeping),
+//! and which of the issues' targets are met.
 //!
 //! Options:
 //! - `--quick`: fewer calls per row (still ≥ 10 timed);
@@ -25,6 +26,7 @@ mod kernels;
 mod nn;
 mod report;
 mod roofs;
+mod tensor;
 
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -203,6 +205,7 @@ fn main() {
     let mut roofs = roofs::Roofs::new(o.quick, o.clock);
     let (rows, lines2) = kernels::measure(&o, &mut roofs);
     let nn = nn::measure(&o, &mut roofs);
+    let tensor = tensor::measure(&o, &mut roofs);
     let limits = Limits::measure(o.quick, o.clock);
     let elapsed = clock_start.elapsed();
     let load_after = doc::load_average();
@@ -212,7 +215,8 @@ fn main() {
             .filter(|r| r.card)
             .map(|r| &r.line)
             .chain(&lines2)
-            .chain(&nn.lines),
+            .chain(&nn.lines)
+            .chain(&tensor.lines),
     );
     let tables = [
         report::lines_table(&all),
@@ -221,7 +225,8 @@ fn main() {
         report::roofs_table(&roofs.all()),
     ];
     let all_lines: Vec<Line> = all.iter().map(|&l| l.clone()).collect();
-    let checks = report::targets(&rows, &all_lines);
+    let mut checks = report::targets(&rows, &all_lines);
+    checks.extend(report::tensor_targets(&tensor, &all_lines));
     let run = format!(
         "{}, {:.0} s; {}; load average {} before, {} after; {} clock for 1-thread rows",
         doc::utc(started),

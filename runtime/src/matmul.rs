@@ -246,17 +246,13 @@ fn product<E: Element>(
         // No reduction, so matrix i is dst[i·mat ..][..mat]: each task takes a run of whole
         // matrices, and reports its first error through its own slot.
         let per_task = nbatch.div_ceil(batch_tasks);
-        let slots: Vec<Mutex<Result<()>>> = (0..batch_tasks).map(|_| Mutex::new(Ok(()))).collect();
-        parallel::pool(batch_tasks).scope(|s| {
-            for ((t, chunk), slot) in dst.chunks_mut(per_task * mat).enumerate().zip(&slots) {
-                let one = &one;
-                s.spawn(move |_| {
-                    let first = t * per_task;
-                    let r = (0..chunk.len() / mat)
-                        .try_for_each(|j| one(&mut *chunk, j * mat, first + j, 1));
-                    *slot.lock().unwrap_or_else(PoisonError::into_inner) = r;
-                });
-            }
+        let pieces: Vec<&mut [E]> = dst.chunks_mut(per_task * mat).collect();
+        let slots: Vec<Mutex<Result<()>>> = (0..pieces.len()).map(|_| Mutex::new(Ok(()))).collect();
+        parallel::for_each_piece(batch_tasks, pieces, |t, chunk| {
+            let first = t * per_task;
+            let r =
+                (0..chunk.len() / mat).try_for_each(|j| one(&mut *chunk, j * mat, first + j, 1));
+            *slots[t].lock().unwrap_or_else(PoisonError::into_inner) = r;
         });
         for slot in slots {
             slot.into_inner().unwrap_or_else(PoisonError::into_inner)?;

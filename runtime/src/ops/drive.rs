@@ -134,7 +134,7 @@ pub(crate) fn drive<E: SimdElement, const N: usize, const M: usize>(
         Path::Blocks | Path::Contiguous => !slices_ok,
         Path::Auto => !slices_ok || (walk.inner_len < MIN_RUN && walk.runs() > 1),
     };
-    let tasks = par.tasks_for(walk.numel);
+    let (threads, tasks) = par.split(walk.numel);
     let ranges = split_ranges(walk.numel, tasks, TASK_ALIGN);
     let task = |(start, end): (usize, usize), outs: [&mut [E]; M]| {
         if gather {
@@ -159,12 +159,7 @@ pub(crate) fn drive<E: SimdElement, const N: usize, const M: usize>(
         });
         pieces.push(((start, end), piece));
     }
-    parallel::pool(ranges.len()).scope(|s| {
-        for (range, piece) in pieces {
-            let task = &task;
-            s.spawn(move |_| task(range, piece));
-        }
-    });
+    parallel::for_each_piece(threads, pieces, |_, (range, piece)| task(range, piece));
 }
 
 /// The blocks path: each run's operands handed to the kernel as slices or scalars.

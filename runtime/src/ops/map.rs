@@ -243,7 +243,7 @@ impl<E: SimdElement> Tensor<E> {
         let start = self.offset();
         let mut guard = self.storage().write();
         let region = &mut guard[start..start + n];
-        let tasks = crate::parallel::tasks_for(n);
+        let (threads, tasks) = crate::parallel::get().split(n);
         let ranges = split_ranges(n, tasks, super::drive::TASK_ALIGN);
         if ranges.len() <= 1 {
             k.forward_in_place(region);
@@ -256,11 +256,7 @@ impl<E: SimdElement> Tensor<E> {
             rest = tail;
             pieces.push(head);
         }
-        crate::parallel::pool(ranges.len()).scope(|s| {
-            for piece in pieces {
-                s.spawn(move |_| k.forward_in_place(piece));
-            }
-        });
+        crate::parallel::for_each_piece(threads, pieces, |_, piece| k.forward_in_place(piece));
         Ok(())
     }
 }

@@ -62,7 +62,11 @@ fn reduce_dim_into<E: SimdElement, K: ReduceKernel>(
         s_r,
         path: exec.path,
     };
-    let tasks = exec.par().tasks_for(x.numel());
+    let (threads, tasks) = exec.par().split(x.numel());
+    // A column task reads a strip of every row: narrower strips cost prefetch efficiency
+    // (measured: 8 strips of 128 of 1024 columns, one thread, 1.3x the time of one strip), so
+    // columns get one task per thread.
+    let tasks = if by_rows { tasks } else { threads };
     let ranges = split_ranges(out.len(), tasks, TASK_ALIGN);
     let task = |(start, end): (usize, usize), piece: &mut [E]| {
         if by_rows {
@@ -82,12 +86,7 @@ fn reduce_dim_into<E: SimdElement, K: ReduceKernel>(
         rest = tail;
         pieces.push(((s, e), head));
     }
-    crate::parallel::pool(ranges.len()).scope(|s| {
-        for (range, piece) in pieces {
-            let task = &task;
-            s.spawn(move |_| task(range, piece));
-        }
-    });
+    crate::parallel::for_each_piece(threads, pieces, |_, (range, piece)| task(range, piece));
 }
 
 /// What both strategies read: the kept walk, the storage, and the reduced dim.
@@ -246,7 +245,7 @@ pub(crate) fn forward_all<E: SimdElement, K: ReduceKernel>(
             };
         }
     };
-    let tasks = exec.par().tasks_for(n);
+    let (threads, tasks) = exec.par().split(n);
     let ranges = split_ranges(chunks, tasks, 1);
     if ranges.len() <= 1 {
         fold_chunks(0, &mut partials);
@@ -258,11 +257,8 @@ pub(crate) fn forward_all<E: SimdElement, K: ReduceKernel>(
             rest = tail;
             pieces.push((s, head));
         }
-        crate::parallel::pool(ranges.len()).scope(|sc| {
-            for (first, piece) in pieces {
-                let fold_chunks = &fold_chunks;
-                sc.spawn(move |_| fold_chunks(first, piece));
-            }
+        crate::parallel::for_each_piece(threads, pieces, |_, (first, piece)| {
+            fold_chunks(first, piece)
         });
     }
     let total = partials.iter().fold(id, |acc, &p| K::scalar(acc, p));
