@@ -84,8 +84,14 @@ impl<'a, E: Element> Reads<'a, E> {
     }
 }
 
-/// A zero-filled buffer of `n` elements, allocated fallibly.
+/// A zero-filled buffer of `n` elements, allocated fallibly: a recycled one when the tensor
+/// buffer cache holds one of that size (zeroing it costs less than page-faulting fresh memory,
+/// and a cached buffer left unused would keep `malloc` from reusing that memory).
 pub(crate) fn alloc<E: Element>(op: &'static str, n: usize) -> Result<Vec<E>> {
+    if let Some(mut v) = crate::tensor::recycled(n) {
+        v.fill(E::ZERO);
+        return Ok(v);
+    }
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|_| Error::InvalidArgument {
         op,

@@ -16,7 +16,8 @@ mod display;
 mod storage;
 mod view;
 
-pub(crate) use storage::Storage;
+pub use storage::cache::set_buffer_reuse;
+pub(crate) use storage::{output_buffer, recycled, Storage};
 
 /// An n-dimensional array of `E` (`f32` or `f64`).
 ///

@@ -1,9 +1,16 @@
 //! The buffer behind a tensor, shared by all views of it and guarded by a read-write lock so a
 //! write through one view (`set`) is seen by the others.
+//!
+//! A dropped storage of at least [`cache::MIN_BYTES`] hands its buffer to a small, bounded cache
+//! ([`cache`]) that ops drawing their outputs from [`recycled`] reuse: a fresh multi-megabyte
+//! `Vec` comes from `mmap` and page-faults on every first write to each page, which costs as much
+//! as the softmax it holds (measured in `benches/softmax.rs`).
 
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::Element;
+
+pub(crate) mod cache;
 
 /// A tensor's elements in storage order. Views share one `Storage` through an `Arc`.
 #[derive(Debug)]
@@ -37,4 +44,26 @@ impl<E: Element> Storage<E> {
     pub(crate) fn len(&self) -> usize {
         self.read().len()
     }
+}
+
+impl<E: Element> Drop for Storage<E> {
+    fn drop(&mut self) {
+        // `&mut self`: no view and no guard can reach the buffer any more.
+        let data = self.data.get_mut().unwrap_or_else(PoisonError::into_inner);
+        cache::give(core::mem::take(data));
+    }
+}
+
+/// A buffer of exactly `n` elements whose contents are unspecified (finite or not: whatever a
+/// dropped tensor held), for an op that overwrites every element; `None` when the cache holds
+/// no buffer of a fitting size, and the caller allocates.
+pub(crate) fn recycled<E: Element>(n: usize) -> Option<Vec<E>> {
+    cache::take(n)
+}
+
+/// A buffer of `n` elements for an op that overwrites every element: a recycled one when the
+/// cache has it (no zero-fill, no page faults), else a zeroed allocation (`calloc`, whose large
+/// blocks come already zeroed from the kernel).
+pub(crate) fn output_buffer<E: Element>(n: usize) -> Vec<E> {
+    recycled(n).unwrap_or_else(|| vec![E::ZERO; n])
 }

@@ -4,13 +4,21 @@
 //! its sum, one rescaling — three passes beat the online two-pass form on 1024-wide rows
 //! (performance.md). A row containing `+inf` or NaN gives NaN (as PyTorch); `-inf` entries give
 //! exactly 0 (log-softmax: `-inf`); a row of all `-inf` gives NaN, as PyTorch does.
+//!
+//! A 1024-wide row (4 KB in f32) stays in L1 between its passes, so the input is read from
+//! memory once and the output written once; the exp pass is the cost (`benches/softmax.rs`
+//! times each part). Outputs come from [`output_buffer`]: a recycled buffer when a tensor of the
+//! same size was freed, so a call in a loop neither zero-fills nor page-faults its output.
+//! Backward, per row: softmax `⟨g, y⟩` then `y ⊙ (g − ⟨g, y⟩)`; log-softmax `Σ g` then
+//! `g − exp(y)·Σ g`, the second pass reading the row from L1.
 
 use pulp::{Simd, WithSimd};
 
 use crate::kernel::arch;
 use crate::parallel;
 use crate::simd::SimdElement;
-use crate::{autograd, Result, Tensor};
+use crate::tensor::output_buffer;
+use crate::{autograd, Error, Result, Tensor};
 
 /// Which of the two functions a row kernel computes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -57,43 +65,79 @@ fn row_max<S: Simd, E: SimdElement>(s: S, x: &[E]) -> E {
     <E as SimdElement>::reduce_max(s, m)
 }
 
-/// `out = exp(x - m)`, returns the sum of `out`.
+/// `out = exp(x − m)` (stored only when `STORE`: log-softmax needs just the sum); returns the
+/// sum and the maximum of `next`, the following row of the same length (ignoring NaN, as
+/// [`row_max`]), or `-inf` when `next` is empty.
+///
+/// Finding the next row's maximum here overlaps its memory reads with this row's exp, which is
+/// compute-bound, instead of a separate memory-bound pass; the row is then in L1 for its own
+/// exp pass.
 #[inline(always)]
-fn exp_shifted_sum<S: Simd, E: SimdElement>(s: S, x: &[E], m: E, out: &mut [E]) -> E {
+fn exp_sum_next_max<S: Simd, E: SimdElement, const STORE: bool>(
+    s: S,
+    x: &[E],
+    m: E,
+    out: &mut [E],
+    next: &[E],
+) -> (E, E) {
     let mv = <E as SimdElement>::splat(s, m);
+    let ninf = <E as SimdElement>::splat(s, E::NEG_INFINITY);
+    let zero = <E as SimdElement>::splat(s, E::ZERO);
+    let exp_at = |v: E::V<S>| <E as SimdElement>::exp(s, <E as SimdElement>::sub(s, v, mv));
     let (xh, xt) = <E as SimdElement>::as_simd::<S>(x);
     let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
-    let zero = <E as SimdElement>::splat(s, E::ZERO);
     let (mut s0, mut s1) = (zero, zero);
-    let mut pairs = xh.chunks_exact(2).zip(oh.chunks_exact_mut(2));
-    for (xc, oc) in &mut pairs {
-        let e0 = <E as SimdElement>::exp(s, <E as SimdElement>::sub(s, xc[0], mv));
-        let e1 = <E as SimdElement>::exp(s, <E as SimdElement>::sub(s, xc[1], mv));
-        oc[0] = e0;
-        oc[1] = e1;
-        s0 = <E as SimdElement>::add(s, s0, e0);
-        s1 = <E as SimdElement>::add(s, s1, e1);
+    let (mut a0, mut a1) = (ninf, ninf);
+    if next.is_empty() {
+        for (xc, oc) in xh.chunks_exact(2).zip(oh.chunks_exact_mut(2)) {
+            let (e0, e1) = (exp_at(xc[0]), exp_at(xc[1]));
+            if STORE {
+                oc[0] = e0;
+                oc[1] = e1;
+            }
+            s0 = <E as SimdElement>::add(s, s0, e0);
+            s1 = <E as SimdElement>::add(s, s1, e1);
+        }
+    } else {
+        let (nh, nt) = <E as SimdElement>::as_simd::<S>(next);
+        let rows = xh.chunks_exact(2).zip(nh.chunks_exact(2));
+        for ((xc, nc), oc) in rows.zip(oh.chunks_exact_mut(2)) {
+            let (e0, e1) = (exp_at(xc[0]), exp_at(xc[1]));
+            if STORE {
+                oc[0] = e0;
+                oc[1] = e1;
+            }
+            s0 = <E as SimdElement>::add(s, s0, e0);
+            s1 = <E as SimdElement>::add(s, s1, e1);
+            a0 = max_skip_nan::<S, E>(s, a0, nc[0]);
+            a1 = max_skip_nan::<S, E>(s, a1, nc[1]);
+        }
+        if nh.len() % 2 == 1 {
+            a0 = max_skip_nan::<S, E>(s, a0, nh[nh.len() - 1]);
+        }
+        // Padding lanes load -inf, which never wins.
+        let v = <E as SimdElement>::partial_load(s, nt, E::NEG_INFINITY);
+        a1 = max_skip_nan::<S, E>(s, a1, v);
     }
     if xh.len() % 2 == 1 {
         let i = xh.len() - 1;
-        let e = <E as SimdElement>::exp(s, <E as SimdElement>::sub(s, xh[i], mv));
-        oh[i] = e;
+        let e = exp_at(xh[i]);
+        if STORE {
+            oh[i] = e;
+        }
         s0 = <E as SimdElement>::add(s, s0, e);
     }
     if !xt.is_empty() {
         // Padding lanes load -inf so exp gives exactly 0 and the sum is unaffected.
-        let e = <E as SimdElement>::exp(
-            s,
-            <E as SimdElement>::sub(
-                s,
-                <E as SimdElement>::partial_load(s, xt, E::NEG_INFINITY),
-                mv,
-            ),
-        );
-        <E as SimdElement>::partial_store(s, ot, e);
+        let e = exp_at(<E as SimdElement>::partial_load(s, xt, E::NEG_INFINITY));
+        if STORE {
+            <E as SimdElement>::partial_store(s, ot, e);
+        }
         s1 = <E as SimdElement>::add(s, s1, e);
     }
-    <E as SimdElement>::reduce_sum(s, <E as SimdElement>::add(s, s0, s1))
+    let sum = <E as SimdElement>::reduce_sum(s, <E as SimdElement>::add(s, s0, s1));
+    let next_max = <E as SimdElement>::reduce_max(s, max_skip_nan::<S, E>(s, a0, a1));
+    (sum, next_max)
 }
 
 /// `out[i] = a[i] * b + c` over a row.
@@ -138,6 +182,31 @@ fn dot<S: Simd, E: SimdElement>(s: S, a: &[E], b: &[E]) -> E {
     <E as SimdElement>::reduce_sum(s, <E as SimdElement>::add(s, s0, s1))
 }
 
+/// Sum of a row.
+#[inline(always)]
+fn row_sum<S: Simd, E: SimdElement>(s: S, a: &[E]) -> E {
+    let (ah, at) = <E as SimdElement>::as_simd::<S>(a);
+    let zero = <E as SimdElement>::splat(s, E::ZERO);
+    let (mut s0, mut s1, mut s2, mut s3) = (zero, zero, zero, zero);
+    let mut chunks = ah.chunks_exact(4);
+    for c in &mut chunks {
+        s0 = <E as SimdElement>::add(s, s0, c[0]);
+        s1 = <E as SimdElement>::add(s, s1, c[1]);
+        s2 = <E as SimdElement>::add(s, s2, c[2]);
+        s3 = <E as SimdElement>::add(s, s3, c[3]);
+    }
+    for &v in chunks.remainder() {
+        s0 = <E as SimdElement>::add(s, s0, v);
+    }
+    s1 = <E as SimdElement>::add(s, s1, <E as SimdElement>::partial_load(s, at, E::ZERO));
+    let t = <E as SimdElement>::add(
+        s,
+        <E as SimdElement>::add(s, s0, s1),
+        <E as SimdElement>::add(s, s2, s3),
+    );
+    <E as SimdElement>::reduce_sum(s, t)
+}
+
 struct Forward<'a, E> {
     x: &'a [E],
     out: &'a mut [E],
@@ -149,15 +218,18 @@ impl<E: SimdElement> WithSimd for Forward<'_, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
-        for (x, out) in self
-            .x
-            .chunks_exact(self.cols)
-            .zip(self.out.chunks_exact_mut(self.cols))
-        {
-            let m = row_max::<S, E>(s, x);
-            let sum = exp_shifted_sum::<S, E>(s, x, m, out);
+        let cols = self.cols;
+        let Some(first) = self.x.get(..cols) else {
+            return;
+        };
+        // Row i's maximum comes from row i − 1's exp pass (see `exp_sum_next_max`).
+        let mut m = row_max::<S, E>(s, first);
+        for (i, out) in self.out.chunks_exact_mut(cols).enumerate() {
+            let x = &self.x[i * cols..(i + 1) * cols];
+            let next = self.x.get((i + 1) * cols..(i + 2) * cols).unwrap_or(&[]);
             match self.kind {
                 Kind::Softmax => {
+                    let (sum, next_max) = exp_sum_next_max::<S, E, true>(s, x, m, out, next);
                     let inv = E::ONE / sum;
                     let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
                     let iv = <E as SimdElement>::splat(s, inv);
@@ -168,11 +240,14 @@ impl<E: SimdElement> WithSimd for Forward<'_, E> {
                         let v = <E as SimdElement>::partial_load(s, ot, E::ZERO);
                         <E as SimdElement>::partial_store(s, ot, <E as SimdElement>::mul(s, v, iv));
                     }
+                    m = next_max;
                 }
                 Kind::LogSoftmax => {
+                    let (sum, next_max) = exp_sum_next_max::<S, E, false>(s, x, m, out, next);
                     // x − m − ln Σ, exact ln (no epsilon, unlike MiniTorch).
                     let shift = -(m + <E as crate::simd::ScalarMath>::ln(sum));
                     scale_shift::<S, E>(s, x, E::ONE, shift, out);
+                    m = next_max;
                 }
             }
         }
@@ -218,11 +293,7 @@ impl<E: SimdElement> WithSimd for Backward<'_, E> {
                 }
                 // dx = g − exp(y) · Σ g   (y is the log-softmax output)
                 Kind::LogSoftmax => {
-                    let mut total = E::ZERO;
-                    for &v in g {
-                        total += v;
-                    }
-                    let t = <E as SimdElement>::splat(s, total);
+                    let t = <E as SimdElement>::splat(s, row_sum::<S, E>(s, g));
                     for ((o, &yv), &gv) in oh.iter_mut().zip(yh).zip(gh) {
                         *o = <E as SimdElement>::sub(
                             s,
@@ -249,6 +320,11 @@ impl<E: SimdElement> WithSimd for Backward<'_, E> {
     }
 }
 
+/// Elements of a task before [`for_rows`] hands rows to a second thread, as a multiple of the
+/// user's `min_work_per_task` (2^16 by default, sized for a copy): a softmax task of 2^17
+/// elements takes about 50 µs on one core, enough to repay waking a thread.
+const TASK_WORK_FACTOR: usize = 2;
+
 /// Runs a row kernel over `rows` rows of `cols`, split into contiguous row ranges by the
 /// parallelism setting (each row is computed the same way whatever the split).
 fn for_rows<E: SimdElement>(
@@ -258,7 +334,8 @@ fn for_rows<E: SimdElement>(
     f: impl Fn(core::ops::Range<usize>, &mut [E]) + Sync,
 ) {
     use rayon::prelude::*;
-    let tasks = parallel::tasks_for(rows * cols).min(rows.max(1));
+    let work = rows * cols / TASK_WORK_FACTOR;
+    let tasks = parallel::tasks_for(work).min(rows.max(1));
     if tasks <= 1 {
         f(0..rows, out);
         return;
@@ -268,6 +345,22 @@ fn for_rows<E: SimdElement>(
         out.par_chunks_mut(per * cols)
             .enumerate()
             .for_each(|(i, chunk)| f(i * per..i * per + chunk.len() / cols, chunk));
+    });
+}
+
+/// The forward kernel over `rows` contiguous rows of `cols` in `x`, written to `out` (same
+/// length).
+fn forward_rows<E: SimdElement>(x: &[E], rows: usize, cols: usize, out: &mut [E], kind: Kind) {
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    for_rows(rows, cols, out, |r, o| {
+        arch().dispatch(Forward {
+            x: &x[r.start * cols..r.end * cols],
+            out: o,
+            cols,
+            kind,
+        });
     });
 }
 
@@ -300,18 +393,12 @@ pub(crate) fn forward_raw<E: SimdElement>(
     kind: Kind,
 ) -> Result<Tensor<E>> {
     let (moved, rows, cols) = rows_last(x, dim)?;
-    let mut out = vec![E::ZERO; moved.numel()];
-    if rows > 0 {
+    // Every element is written below, so a recycled buffer's old contents never show.
+    let mut out = output_buffer(moved.numel());
+    {
         let data = moved.storage().read();
         let xs = &data[moved.offset()..moved.offset() + moved.numel()];
-        for_rows(rows, cols, &mut out, |r, o| {
-            arch().dispatch(Forward {
-                x: &xs[r.start * cols..r.end * cols],
-                out: o,
-                cols,
-                kind,
-            });
-        });
+        forward_rows(xs, rows, cols, &mut out, kind);
     }
     let moved_shape = moved.shape().to_vec();
     Tensor::from_vec(out, &moved_shape)?.permute(&restore_order(x.ndim(), dim))
@@ -326,9 +413,11 @@ pub(crate) fn backward_raw<E: SimdElement>(
 ) -> Result<Tensor<E>> {
     let (ym, rows, cols) = rows_last(y, dim)?;
     let (gm, _, _) = rows_last(g, dim)?;
-    let mut out = vec![E::ZERO; ym.numel()];
-    if rows > 0 {
+    // Every element is written below (no zero-fill needed).
+    let mut out = output_buffer(ym.numel());
+    if rows > 0 && cols > 0 {
         let yd = ym.storage().read();
+        // `g` may be `y` itself (or share its storage): a second read guard is fine.
         let gd = gm.storage().read();
         let ys = &yd[ym.offset()..ym.offset() + ym.numel()];
         let gs = &gd[gm.offset()..gm.offset() + gm.numel()];
@@ -344,6 +433,52 @@ pub(crate) fn backward_raw<E: SimdElement>(
     }
     let shape = ym.shape().to_vec();
     Tensor::from_vec(out, &shape)?.permute(&restore_order(y.ndim(), dim))
+}
+
+/// [`Tensor::softmax_into`] / [`Tensor::log_softmax_into`].
+fn forward_into<E: SimdElement>(
+    x: &Tensor<E>,
+    dim: isize,
+    out: &mut Tensor<E>,
+    kind: Kind,
+) -> Result<()> {
+    let op = match kind {
+        Kind::Softmax => "softmax_into",
+        Kind::LogSoftmax => "log_softmax_into",
+    };
+    let d = crate::shape::normalize_dim(op, dim, x.shape())?;
+    if out.shape() != x.shape() {
+        return Err(Error::ShapeMismatch {
+            op,
+            lhs: x.shape().to_vec(),
+            rhs: out.shape().to_vec(),
+        });
+    }
+    if !out.is_contiguous() {
+        return Err(Error::InvalidArgument {
+            op,
+            message: format!(
+                "the output must be contiguous; it has shape {:?} and strides {:?}",
+                out.shape(),
+                out.strides()
+            ),
+        });
+    }
+    let n = out.numel();
+    let start = out.offset();
+    if d + 1 == x.ndim() && x.is_contiguous() && !out.shares_storage_with(x) {
+        let cols = x.shape()[d];
+        let rows = n.checked_div(cols).unwrap_or(0);
+        let data = x.storage().read();
+        let xs = &data[x.offset()..x.offset() + n];
+        let mut guard = out.storage().write();
+        forward_rows(xs, rows, cols, &mut guard[start..start + n], kind);
+        return Ok(());
+    }
+    // Another dim, a strided input, or `out` aliasing `x`: compute aside, then copy in.
+    let tmp = forward_raw(x, d, kind)?.to_vec();
+    out.storage().write()[start..start + n].copy_from_slice(&tmp);
+    Ok(())
 }
 
 /// The isolated softmax backward kernel over `dim`: `dx = y ⊙ (g − ⟨g, y⟩)` given the forward
@@ -429,5 +564,40 @@ impl<E: SimdElement> Tensor<E> {
     /// [`crate::Error::DimOutOfRange`] for a bad dim.
     pub fn log_softmax(&self, dim: isize) -> Result<Tensor<E>> {
         recorded(self, dim, Kind::LogSoftmax)
+    }
+
+    /// [`Tensor::softmax`] written into `out` (same shape, contiguous) instead of a new tensor,
+    /// for a loop that reuses its output. Not recorded for autograd.
+    ///
+    /// ```
+    /// use simdgrad::Tensor;
+    /// let x = Tensor::<f32>::from_vec(vec![0.0, 0.0, 1.0, f32::NEG_INFINITY], &[2, 2]).unwrap();
+    /// let mut out = Tensor::<f32>::zeros(&[2, 2]).unwrap();
+    /// x.softmax_into(-1, &mut out).unwrap();
+    /// assert_eq!(out.to_vec(), vec![0.5, 0.5, 1.0, 0.0]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::DimOutOfRange`] for a bad dim; [`crate::Error::ShapeMismatch`] if `out`
+    /// has another shape; [`crate::Error::InvalidArgument`] if `out` is not contiguous.
+    pub fn softmax_into(&self, dim: isize, out: &mut Tensor<E>) -> Result<()> {
+        forward_into(self, dim, out, Kind::Softmax)
+    }
+
+    /// [`Tensor::log_softmax`] written into `out` (same shape, contiguous). Not recorded for
+    /// autograd.
+    ///
+    /// ```
+    /// use simdgrad::Tensor;
+    /// let x = Tensor::<f64>::from_vec(vec![1.0, 1.0], &[2]).unwrap();
+    /// let mut out = Tensor::<f64>::zeros(&[2]).unwrap();
+    /// x.log_softmax_into(0, &mut out).unwrap();
+    /// assert_eq!(out.to_vec(), vec![-(2.0f64.ln()); 2]);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Tensor::softmax_into`].
+    pub fn log_softmax_into(&self, dim: isize, out: &mut Tensor<E>) -> Result<()> {
+        forward_into(self, dim, out, Kind::LogSoftmax)
     }
 }
