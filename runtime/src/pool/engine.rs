@@ -2,28 +2,31 @@
 //! [`ReduceKernel`] fold, specialised at compile time by window and stride ([`Fixed`]) or
 //! reading them at run time ([`Dynamic`]).
 //!
-//! Work is split by `(b, c)` plane, then by output row. An output row whose windows lie inside
-//! the input (rows and columns) runs in *passes*: one pass per window position `(p, q)`, in
-//! row-major order, each folding that position's input into a row of accumulators. With a
-//! fixed stride the pass is a unit- or constant-stride loop the compiler vectorises; with
-//! stride 1 it is written with explicit SIMD registers (pulp), one output per lane. Every output
-//! therefore folds its window in row-major order from the identity, exactly like the `tile`
-//! reference. Windows that touch the padding (or a non-unit column stride) take a per-output
-//! path that skips padded positions, which equals folding the identity there.
+//! Work is split by `(b, c)` plane, then by output row; forward and backward walk a plane the
+//! same way (`Plane::run`, `Plane::singles`, `PlaneInput::window`). An output row whose
+//! windows lie inside the input (rows and columns) has an interior *run*; the outputs around it
+//! (windows touching the padding, or every output when the columns are not unit-stride) are
+//! taken window by window, skipping padded positions, which equals folding the identity there.
+//! Runs of windows two columns wide at column stride 2 (the 2×2 / stride-2 pools) go to the
+//! whole-register kernels of `pair.rs`; when every window of a plane is inside the input, its
+//! rows are one tight loop with no per-row planning. Other runs with stride 1 or 2 use explicit
+//! SIMD registers (pulp), one output per lane; larger strides a constant-stride loop. Every
+//! output folds its window in row-major order from the identity, exactly like the `tile`
+//! reference (max and min may take a cheaper order where the result cannot differ, `pair.rs`).
 //!
 //! Backward by the fold's [`ReducePattern`]: a sum sends `g` (a mean `g / (kh·kw)`) to every
 //! window element; a max or min sends `g` to the *first* element equal to the window's result
 //! (the first NaN if it is NaN), as [`ReduceKernel::backward`] does; any other fold uses the
-//! prefix/suffix rule from its derived partials. When windows tile the input exactly (stride =
-//! window, no padding, divisible sizes) every gradient element is written once, with no
-//! zero-fill; otherwise a plane is zeroed just before its windows add into it (while it is in
-//! cache).
+//! prefix/suffix rule from its derived partials. When no input element lies in two windows
+//! (stride = window) every gradient element is written once: the covered ones by their window,
+//! the uncovered bottom and right strips with zeros, and no zero-fill pass. Otherwise a plane is
+//! zeroed just before its windows add into it (while it is in cache).
 
 use core::marker::PhantomData;
 
 use pulp::{Simd, WithSimd};
 
-use super::{for_planes, PoolShape};
+use super::{for_planes, pair, PoolShape};
 use crate::conv::StridedRef;
 use crate::kernel::{arch, ReduceKernel, ReducePattern};
 use crate::simd::SimdElement;
@@ -88,6 +91,16 @@ struct Plane {
     xb: usize,
 }
 
+/// The interior of one output row: outputs `xa..xa + count`, whose windows lie inside the input,
+/// read `span` elements of input rows `top..top + kh` from column `first`.
+#[derive(Clone, Copy)]
+struct Run {
+    top: usize,
+    first: usize,
+    count: usize,
+    span: usize,
+}
+
 impl Plane {
     #[inline(always)]
     fn new<G: Geometry>(s: &PoolShape) -> Self {
@@ -119,11 +132,40 @@ impl Plane {
         }
     }
 
-    /// First input row of output row `y`, if its whole window lies inside the input.
+    /// The interior run of output row `y`: `None` when the row's windows leave the input's rows,
+    /// no window lies inside its columns, or the input's columns are not unit-stride.
     #[inline(always)]
-    fn full_rows(&self, y: usize) -> Option<usize> {
+    fn run(&self, y: usize, col_stride: usize) -> Option<Run> {
         let top = (y * self.sh).checked_sub(self.ph)?;
-        (top + self.kh <= self.h).then_some(top)
+        let count = self.xb - self.xa;
+        (top + self.kh <= self.h && col_stride == 1 && count > 0).then(|| Run {
+            top,
+            first: self.xa * self.sw - self.pw,
+            count,
+            span: (count - 1) * self.sw + self.kw,
+        })
+    }
+
+    /// `true` when every window lies inside the input (no padding reaches a window) and the
+    /// columns are unit-stride: every row is one run from column 0.
+    #[inline(always)]
+    fn interior(&self, col_stride: usize) -> bool {
+        col_stride == 1
+            && self.ph == 0
+            && self.pw == 0
+            && (self.oh - 1) * self.sh + self.kh <= self.h
+            && (self.ow - 1) * self.sw + self.kw <= self.w
+    }
+
+    /// The outputs of a row taken window by window: the borders around a run, or all of them.
+    #[inline(always)]
+    fn singles(&self, run: bool) -> impl Iterator<Item = usize> {
+        let (left, right) = if run {
+            (0..self.xa, self.xb..self.ow)
+        } else {
+            (0..self.ow, self.ow..self.ow)
+        };
+        left.chain(right)
     }
 
     /// Input range (clipped) covered by output `o` along axis `a` (0 rows, 1 columns).
@@ -140,14 +182,64 @@ impl Plane {
         (lo, hi)
     }
 
-    /// `true` when the windows are exactly a partition of the input.
-    fn tiles(&self) -> bool {
-        self.sh == self.kh
-            && self.sw == self.kw
-            && self.ph == 0
-            && self.pw == 0
-            && self.h == self.oh * self.kh
-            && self.w == self.ow * self.kw
+    /// `true` when no input element lies in two windows (stride = window), so a backward can
+    /// write each gradient element once instead of zero-filling and adding.
+    fn disjoint(&self) -> bool {
+        self.sh == self.kh && self.sw == self.kw
+    }
+
+    /// Rows and columns `(hc, wc)` some window covers: `0..hc` × `0..wc` (padding only adds
+    /// windows past the top and left edges, so the uncovered elements are a bottom and a right
+    /// strip).
+    fn covered(&self) -> (usize, usize) {
+        let reach = |o: usize, st: usize, k: usize, p: usize, len: usize| {
+            ((o - 1) * st + k).saturating_sub(p).min(len)
+        };
+        (
+            reach(self.oh, self.sh, self.kh, self.ph, self.h),
+            reach(self.ow, self.sw, self.kw, self.pw, self.w),
+        )
+    }
+}
+
+/// One `(b, c)` plane of the input.
+struct PlaneInput<'a, 'x, E> {
+    x: &'a StridedRef<'x, E, 4>,
+    bi: usize,
+    ci: usize,
+    base: usize,
+}
+
+impl<'a, 'x, E: Copy> PlaneInput<'a, 'x, E> {
+    #[inline(always)]
+    fn new(x: &'a StridedRef<'x, E, 4>, s: &PoolShape, plane: usize) -> Self {
+        let c = s.input[1];
+        let (bi, ci) = (plane / c, plane % c);
+        Self {
+            x,
+            bi,
+            ci,
+            base: x.position([bi, ci, 0, 0]),
+        }
+    }
+
+    /// Row `p` of the run's windows: `span` unit-stride elements.
+    #[inline(always)]
+    fn run_row(&self, run: &Run, p: usize) -> &'x [E] {
+        let at = self.base + (run.top + p) * self.x.strides[2] + run.first;
+        &self.x.data[at..at + run.span]
+    }
+
+    /// The elements of output `(y, xo)`'s window inside the input, row-major, each with its
+    /// index in the plane (`r·w + col`): padded positions are skipped (any layout).
+    #[inline(always)]
+    fn window(&self, g: &Plane, y: usize, xo: usize) -> impl Iterator<Item = (usize, E)> + '_ {
+        let (r0, r1) = g.span(0, y);
+        let (c0, c1) = g.span(1, xo);
+        let (w, bi, ci) = (g.w, self.bi, self.ci);
+        (r0..r1).flat_map(move |r| {
+            (c0..c1).map(move |col| (r * w + col, self.x.data[self.x.position([bi, ci, r, col])]))
+        })
     }
 }
 
@@ -199,40 +291,36 @@ impl<R: ReduceKernel, E: SimdElement, G: Geometry, const MEAN: bool> WithSimd
             s, x, plane, dst, ..
         } = self;
         let g = Plane::new::<G>(s);
-        let c = s.input[1];
-        let (bi, ci) = (plane / c, plane % c);
+        let input = PlaneInput::new(x, s, plane);
         let id = R::identity::<E>();
         let n = E::from_usize(g.kh * g.kw);
-        let base = x.position([bi, ci, 0, 0]);
-        let rs = x.strides[2];
-        for (y, orow) in dst.chunks_exact_mut(g.ow).enumerate() {
-            let top = match g.full_rows(y) {
-                Some(top) if x.strides[3] == 1 => top,
-                _ => {
-                    for (xo, o) in orow.iter_mut().enumerate() {
-                        *o = finish::<E, MEAN>(fold_window::<R, E>(&g, x, bi, ci, y, xo), n);
-                    }
-                    continue;
-                }
-            };
-            for xo in (0..g.xa).chain(g.xb..g.ow) {
-                orow[xo] = finish::<E, MEAN>(fold_window::<R, E>(&g, x, bi, ci, y, xo), n);
+        if g.sw == 2 && g.kw == 2 && g.interior(x.strides[3]) && pair::fits::<S, E>(g.ow) {
+            // Every window inside the input: one tight loop over the rows, no per-row planning.
+            let (rs, span) = (x.strides[2], 2 * g.ow);
+            for (y, orow) in dst.chunks_exact_mut(g.ow).enumerate() {
+                let top = input.base + y * g.sh * rs;
+                let row = |p: usize| &x.data[top + p * rs..][..span];
+                pair::forward_row::<S, R, E, MEAN>(simd, orow, g.kh, &row, n);
             }
-            if g.xa == g.xb {
+            return;
+        }
+        for (y, orow) in dst.chunks_exact_mut(g.ow).enumerate() {
+            let run = g.run(y, x.strides[3]);
+            for xo in g.singles(run.is_some()) {
+                let v = input
+                    .window(&g, y, xo)
+                    .fold(id, |a, (_, v)| R::scalar(a, v));
+                orow[xo] = finish::<E, MEAN>(v, n);
+            }
+            let Some(run) = run else { continue };
+            let acc = &mut orow[g.xa..g.xb];
+            let row = |p: usize| input.run_row(&run, p);
+            if g.sw == 2 && g.kw == 2 && pair::fits::<S, E>(run.count) {
+                pair::forward_row::<S, R, E, MEAN>(simd, acc, g.kh, &row, n);
                 continue;
             }
-            // Columns of the interior: input column of output xo, position q is
-            // xo·sw − pw + q; `first` is that column for xo = xa, q = 0.
-            let first = g.xa * g.sw - g.pw;
-            let count = g.xb - g.xa;
-            let acc = &mut orow[g.xa..g.xb];
-            let span = (count - 1) * g.sw + g.kw;
-            let row = |p: usize| {
-                let at = base + (top + p) * rs + first;
-                &x.data[at..at + span]
-            };
             if g.sw <= 2 {
-                simd_row_fold::<S, R, E>(simd, acc, g.kh, g.kw, g.sw, span, row);
+                simd_row_fold::<S, R, E>(simd, acc, g.kh, g.kw, g.sw, run.span, row);
             } else {
                 acc.fill(id);
                 for p in 0..g.kh {
@@ -353,27 +441,6 @@ fn simd_row_fold<'r, S: Simd, R: ReduceKernel, E: SimdElement + 'r>(
     }
 }
 
-/// The fold of one window, skipping padded positions (any layout).
-#[inline(always)]
-fn fold_window<R: ReduceKernel, E: SimdElement>(
-    g: &Plane,
-    x: &StridedRef<'_, E, 4>,
-    bi: usize,
-    ci: usize,
-    y: usize,
-    xo: usize,
-) -> E {
-    let (r0, r1) = g.span(0, y);
-    let (c0, c1) = g.span(1, xo);
-    let mut acc = R::identity::<E>();
-    for r in r0..r1 {
-        for col in c0..c1 {
-            acc = R::scalar(acc, x.data[x.position([bi, ci, r, col])]);
-        }
-    }
-    acc
-}
-
 /// Pooling input gradient: `grad_in` (contiguous `s.input`) receives the gradient of every
 /// window's fold scaled by `grad_out`, windows adding where they overlap. Shapes must have
 /// been checked by the caller.
@@ -434,15 +501,38 @@ fn backward_plane<S: Simd, R: ReduceKernel, E: SimdElement, G: Geometry, const M
     dst: &mut [E],
 ) {
     let g = Plane::new::<G>(s);
-    let c = s.input[1];
-    let (bi, ci) = (plane / c, plane % c);
-    let assign = g.tiles();
-    if !assign {
+    let input = PlaneInput::new(x, s, plane);
+    let (bi, ci) = (input.bi, input.ci);
+    let assign = g.disjoint();
+    if assign {
+        // Every covered element is written once below; only the uncovered strips need zeros.
+        let (hc, wc) = g.covered();
+        dst[hc * g.w..].fill(E::ZERO);
+        for r in dst[..hc * g.w].chunks_exact_mut(g.w) {
+            r[wc..].fill(E::ZERO);
+        }
+    } else {
         dst.fill(E::ZERO);
     }
     let n = E::from_usize(g.kh * g.kw);
-    let base = x.position([bi, ci, 0, 0]);
-    let rs = x.strides[2];
+    if assign
+        && g.sw == 2
+        && g.kw == 2
+        && g.interior(x.strides[3])
+        && gout.strides[3] == 1
+        && pair::backward_fits::<S, R, E>(g.kh, g.ow)
+    {
+        // Every window inside the input: one tight loop over the rows, no scratch.
+        let (rs, span) = (x.strides[2], 2 * g.ow);
+        for y in 0..g.oh {
+            let grad = &gout.data[gout.position([bi, ci, y, 0])..][..g.ow];
+            let top = input.base + y * g.sh * rs;
+            let row = |p: usize| &x.data[top + p * rs..][..span];
+            let d = &mut dst[y * g.sh * g.w..];
+            pair::backward_row::<S, R, E, MEAN>(simd, grad, g.kh, &row, d, g.w, n);
+        }
+        return;
+    }
     let count = g.xb - g.xa;
     // Row scratch: upstream gradients, the window results, and (general folds) the prefix
     // accumulators of every window position.
@@ -465,30 +555,35 @@ fn backward_plane<S: Simd, R: ReduceKernel, E: SimdElement, G: Geometry, const M
                 v
             }
         };
-        let fast = g.full_rows(y).filter(|_| x.strides[3] == 1);
-        let (left, right) = match fast {
-            Some(_) => (0..g.xa, g.xb..g.ow),
-            None => (0..g.ow, g.ow..g.ow),
-        };
-        for xo in left.chain(right) {
-            window_backward::<R, E>(&g, x, bi, ci, y, xo, gat(xo), dst, assign, &mut window);
+        let run = g.run(y, x.strides[3]);
+        for xo in g.singles(run.is_some()) {
+            window.clear();
+            window.extend(input.window(&g, y, xo));
+            window_backward::<R, E>(gat(xo), dst, assign, &mut window);
         }
-        let Some(top) = fast else { continue };
-        if count == 0 {
+        let Some(run) = run else { continue };
+        if gout.strides[3] == 1 {
+            grow.copy_from_slice(&gout.data[gpos + g.xa..][..count]);
+            if MEAN {
+                grow.iter_mut().for_each(|v| *v /= n);
+            }
+        } else {
+            for (i, gv) in grow.iter_mut().enumerate() {
+                *gv = gat(g.xa + i);
+            }
+        }
+        let row = |p: usize| input.run_row(&run, p);
+        let first = run.top * g.w + run.first;
+        if assign && g.sw == 2 && g.kw == 2 && pair::backward_fits::<S, R, E>(g.kh, count) {
+            // `grow` is already divided for an average.
+            let d = &mut dst[first..];
+            pair::backward_row::<S, R, E, false>(simd, &grow, g.kh, &row, d, g.w, n);
             continue;
         }
-        let first = g.xa * g.sw - g.pw;
-        let span = (count - 1) * g.sw + g.kw;
-        let row = |p: usize| {
-            let at = base + (top + p) * rs + first;
-            &x.data[at..at + span]
-        };
-        for (i, gv) in grow.iter_mut().enumerate() {
-            *gv = gat(g.xa + i);
-        }
+        let span = run.span;
         let sw = G::stride(s)[1];
         let dst_row = |p: usize| -> (usize, usize) {
-            let at = (top + p) * g.w + first;
+            let at = first + p * g.w;
             (at, at + span)
         };
         if g.sw <= 2 && R::PATTERN != ReducePattern::General {
@@ -694,30 +789,15 @@ fn scatter<E: SimdElement>(
     }
 }
 
-/// The gradient of one window (any layout, padding skipped), added into (or, when windows
-/// tile the input, written to) `dst`.
-#[allow(clippy::too_many_arguments)]
+/// The gradient of one window (its elements in `window`, row-major, as plane indices and
+/// values), added into (or, when windows are disjoint, written to) `dst`.
 #[inline(always)]
 fn window_backward<R: ReduceKernel, E: SimdElement>(
-    g: &Plane,
-    x: &StridedRef<'_, E, 4>,
-    bi: usize,
-    ci: usize,
-    y: usize,
-    xo: usize,
     gv: E,
     dst: &mut [E],
     assign: bool,
-    window: &mut Vec<(usize, E)>,
+    window: &mut [(usize, E)],
 ) {
-    let (r0, r1) = g.span(0, y);
-    let (c0, c1) = g.span(1, xo);
-    window.clear();
-    for r in r0..r1 {
-        for col in c0..c1 {
-            window.push((r * g.w + col, x.data[x.position([bi, ci, r, col])]));
-        }
-    }
     let mut put = |at: usize, v: E| {
         if assign {
             dst[at] = v;

@@ -26,6 +26,7 @@ pub mod declared;
 mod engine;
 mod lanes;
 mod origami;
+mod pair;
 #[cfg(test)]
 mod tests;
 
