@@ -5,7 +5,12 @@
 //! follows PyTorch where users expect it.
 
 use simdgrad::conv::ConvParams;
-use simdgrad::nn::functional::{bce_with_logits, cross_entropy, nll_loss};
+use simdgrad::nn::functional::{bce_with_logits, cross_entropy, dropout, nll_loss};
+use simdgrad::nn::init::seeded_rng;
+use simdgrad::nn::{
+    AvgPool2d, Conv1d, Conv2d, Dropout, LogSoftmax, MaxPool2d, Module, ReLU, Sigmoid, Softmax,
+    Tanh, GELU,
+};
 use simdgrad::simd::SimdElement;
 use simdgrad::{Result, Tensor};
 
@@ -173,8 +178,8 @@ fn map_table<E: SimdElement>() {
         _ => Want::Near(v.sqrt(), rel),
     });
     check_map::<E>("relu", Tensor::relu, |v| match v {
-        _ if v.is_nan() => Want::Nan, // PyTorch: relu(NaN) = NaN
-        _ if v <= 0.0 => Want::Eq(0.0),
+        _ if v.is_nan() => Want::Nan,     // PyTorch: relu(NaN) = NaN
+        _ if v <= 0.0 => Want::Bits(0.0), // +0, also for -0
         _ => Want::Bits(v),
     });
     check_map::<E>("sigmoid", Tensor::sigmoid, |v| match v {
@@ -698,4 +703,382 @@ fn nll_loss_ignores_minus_infinity_outside_the_target() {
     assert_eq!(lp.grad().unwrap().to_vec(), vec![-0.5, 0.0, 0.0, -0.5]);
     let on_target = nll_loss(&lp.detach(), &[1, 1]).unwrap().item().unwrap();
     assert_eq!(on_target, f64::INFINITY);
+}
+
+/// The bits of every element, widened to f64 (exact for f32, so `-0`, subnormals and NaN stay
+/// distinguishable).
+fn bits<E: SimdElement>(t: &Tensor<E>) -> Vec<u64> {
+    t.to_vec().iter().map(|v| v.to_f64().to_bits()).collect()
+}
+
+fn views_table<E: SimdElement>() {
+    let e = edges::<E>();
+    let x = Tensor::<E>::from_vec(e.iter().map(|&v| E::from_f64(v)).collect(), &[2, 5]).unwrap();
+    let want: Vec<u64> = e
+        .iter()
+        .map(|&v| E::from_f64(v).to_f64().to_bits())
+        .collect();
+    let at = |idx: &[usize]| -> Vec<u64> { idx.iter().map(|&i| want[i]).collect() };
+    let t = x.transpose(0, 1).unwrap();
+    assert_eq!(bits(&t), at(&[0, 5, 1, 6, 2, 7, 3, 8, 4, 9]), "{}", E::NAME);
+    assert_eq!(bits(&t.contiguous().transpose(0, 1).unwrap()), want);
+    assert_eq!(bits(&x.permute(&[1, 0]).unwrap()), bits(&t));
+    assert_eq!(bits(&x.reshape(&[10]).unwrap()), want);
+    assert_eq!(bits(&x.view(&[5, 2]).unwrap()), want);
+    assert_eq!(bits(&x.narrow(1, 1, 3).unwrap()), at(&[1, 2, 3, 6, 7, 8]));
+    assert_eq!(bits(&x.slice(1, .., 2).unwrap()), at(&[0, 2, 4, 5, 7, 9]));
+    assert_eq!(bits(&x.select(0, 1).unwrap()), at(&[5, 6, 7, 8, 9]));
+    let u = x.unsqueeze(0).unwrap();
+    assert_eq!(bits(&u), want);
+    assert_eq!(bits(&u.squeeze(0).unwrap()), want);
+    let ex = x.select(0, 0).unwrap().unsqueeze(0).unwrap();
+    let ex = ex.expand(&[2, 5]).unwrap();
+    assert_eq!(bits(&ex), at(&[0, 1, 2, 3, 4, 0, 1, 2, 3, 4]));
+    let st = x.as_strided(&[5], &[2], 0).unwrap();
+    assert_eq!(bits(&st), at(&[0, 2, 4, 6, 8]));
+    let tl = x.view(&[1, 1, 2, 5]).unwrap().tile(1, 5).unwrap();
+    assert_eq!(bits(&tl), want);
+}
+
+#[test]
+fn views_keep_edge_values_bit_for_bit_f32() {
+    views_table::<f32>();
+}
+
+#[test]
+fn views_keep_edge_values_bit_for_bit_f64() {
+    views_table::<f64>();
+}
+
+type ScalarOp<E> = fn(&Tensor<E>, E) -> Result<Tensor<E>>;
+
+/// The `_scalar` forms against the IEEE scalar operation for every pair of edge values.
+fn scalar_table<E: SimdElement>() {
+    let values = repeated(&edges::<E>(), 3);
+    let ops: [(&str, ScalarOp<E>, fn(E, E) -> E); 4] = [
+        ("add_scalar", Tensor::add_scalar, |a, b| a + b),
+        ("sub_scalar", Tensor::sub_scalar, |a, b| a - b),
+        ("mul_scalar", Tensor::mul_scalar, |a, b| a * b),
+        ("div_scalar", Tensor::div_scalar, |a, b| a / b),
+    ];
+    for (name, op, f) in ops {
+        for &s in &edges::<E>() {
+            let s = E::from_f64(s);
+            for (layout, x) in layouts::<E>(&values) {
+                let y = op(&x, s).unwrap().to_vec();
+                for (i, &v) in values.iter().enumerate() {
+                    let w = f(E::from_f64(v), s).to_f64();
+                    let want = if w.is_nan() { Want::Nan } else { Want::Bits(w) };
+                    assert!(
+                        ok(y[i], want),
+                        "{name}({v:e}, {:e}) in {} {layout} = {:e}",
+                        s.to_f64(),
+                        E::NAME,
+                        y[i].to_f64()
+                    );
+                }
+            }
+        }
+    }
+    // pow_scalar has the C special cases: x^0 = 1 for NaN too, 1^NaN = 1.
+    let x = Tensor::<E>::from_vec(vec![E::from_f64(NAN), E::ONE, E::from_f64(-2.0)], &[3]).unwrap();
+    let p = x.pow_scalar(E::ZERO).unwrap().to_vec();
+    assert!(p.iter().all(|&v| v == E::ONE), "{}", E::NAME);
+    let q = x.pow_scalar(E::from_f64(NAN)).unwrap().to_vec();
+    assert!(q[0].to_f64().is_nan() && q[1] == E::ONE && q[2].to_f64().is_nan());
+}
+
+#[test]
+fn scalar_forms_follow_ieee_f32() {
+    scalar_table::<f32>();
+}
+
+#[test]
+fn scalar_forms_follow_ieee_f64() {
+    scalar_table::<f64>();
+}
+
+fn sum_to_shape_table<E: SimdElement>() {
+    // Columns: a NaN, +inf and -inf, only +inf, plain.
+    let n = 9;
+    let mut v = vec![1.0; n * 4];
+    v[4 * 3] = NAN;
+    v[4 * 2 + 1] = INF;
+    v[4 * 6 + 1] = -INF;
+    for i in 0..n {
+        v[4 * i + 2] = INF;
+    }
+    let x = Tensor::<E>::from_vec(v.iter().map(|&a| E::from_f64(a)).collect(), &[n, 4]).unwrap();
+    for (layout, t) in [
+        ("contiguous", x.clone()),
+        ("transposed", x.transpose(0, 1).unwrap()),
+    ] {
+        let (r, c) = (t.shape()[0], t.shape()[1]);
+        let (shape, g) = if r == n {
+            (vec![1, 4], t.sum_to_shape(&[1, 4]).unwrap())
+        } else {
+            (vec![4, 1], t.sum_to_shape(&[4, 1]).unwrap())
+        };
+        assert_eq!(g.shape(), &shape[..], "{layout} {r}x{c}");
+        let g: Vec<f64> = g.to_vec().iter().map(|a| a.to_f64()).collect();
+        assert!(
+            g[0].is_nan() && g[1].is_nan(),
+            "{} {layout}: {g:?}",
+            E::NAME
+        );
+        assert_eq!(g[2..], [INF, n as f64], "{} {layout}", E::NAME);
+    }
+}
+
+#[test]
+fn sum_to_shape_propagates_nan_and_inf_f32() {
+    sum_to_shape_table::<f32>();
+}
+
+#[test]
+fn sum_to_shape_propagates_nan_and_inf_f64() {
+    sum_to_shape_table::<f64>();
+}
+
+fn conv1d_table<E: SimdElement>() {
+    let w = 12;
+    let mut v = vec![1.0; w];
+    v[0] = NAN;
+    v[6] = INF;
+    v[11] = -INF;
+    let data: Vec<E> = v.iter().map(|&a| E::from_f64(a)).collect();
+    let x = Tensor::<E>::from_vec(data.clone(), &[1, 1, w]).unwrap();
+    // The same input as a strided view: every second element of a wider buffer.
+    let mut wide = vec![E::from_f64(7.0); 2 * w];
+    for (i, &a) in data.iter().enumerate() {
+        wide[2 * i] = a;
+    }
+    let xs = Tensor::<E>::from_vec(wide, &[1, 1, 2 * w])
+        .unwrap()
+        .slice(2, .., 2)
+        .unwrap();
+    let k = Tensor::<E>::ones(&[1, 1, 3]).unwrap();
+    for (layout, x) in [("contiguous", x), ("stepped", xs)] {
+        let c = x
+            .conv1d(&k, None, ConvParams::anchored_start(3))
+            .unwrap()
+            .to_vec();
+        let c: Vec<f64> = c.iter().map(|a| a.to_f64()).collect();
+        // Output j sees inputs j..j+3 (zero padding past the end).
+        assert!(c[0].is_nan(), "{} {layout}: {c:?}", E::NAME);
+        assert_eq!(c[1..4], [3.0, 3.0, 3.0], "{} {layout}", E::NAME);
+        assert!(c[4..7].iter().all(|&a| a == INF), "{c:?}");
+        assert_eq!(c[7..9], [3.0, 3.0], "{} {layout}", E::NAME);
+        assert!(c[9..].iter().all(|&a| a == -INF), "{c:?}");
+    }
+}
+
+#[test]
+fn conv1d_confines_nan_and_inf_to_its_windows_f32() {
+    conv1d_table::<f32>();
+}
+
+#[test]
+fn conv1d_confines_nan_and_inf_to_its_windows_f64() {
+    conv1d_table::<f64>();
+}
+
+fn dropout_table<E: SimdElement>() {
+    let values = repeated(&edges::<E>(), 20);
+    let x = Tensor::<E>::from_vec(
+        values.iter().map(|&v| E::from_f64(v)).collect(),
+        &[values.len()],
+    )
+    .unwrap();
+    // The mask of a seed, read off a tensor of ones: 0 where dropped, 1/(1-p) where kept.
+    let mask = dropout(
+        &Tensor::<E>::ones(x.shape()).unwrap(),
+        0.5,
+        true,
+        &mut seeded_rng(3),
+    )
+    .unwrap()
+    .to_vec();
+    let y = dropout(&x, 0.5, true, &mut seeded_rng(3)).unwrap().to_vec();
+    let (mut dropped_special, mut kept_special) = (0, 0);
+    for (i, &v) in values.iter().enumerate() {
+        let w = (E::from_f64(v) * mask[i]).to_f64();
+        let want = if w.is_nan() { Want::Nan } else { Want::Bits(w) };
+        assert!(ok(y[i], want), "dropout({v:e}) mask {:?}", mask[i].to_f64());
+        if !v.is_finite() {
+            if mask[i] == E::ZERO {
+                // x · 0 for NaN and ±inf: NaN, as PyTorch's `x * mask`.
+                assert!(y[i].to_f64().is_nan(), "dropped {v:e} in {}", E::NAME);
+                dropped_special += 1;
+            } else {
+                kept_special += 1;
+            }
+        }
+    }
+    assert!(
+        dropped_special > 0 && kept_special > 0,
+        "the seed covers both cases"
+    );
+    // Not training, or p = 0: the input itself.
+    let same = dropout(&x, 0.5, false, &mut seeded_rng(3)).unwrap();
+    assert_eq!(bits(&same), bits(&x));
+    assert_eq!(
+        bits(&dropout(&x, 0.0, true, &mut seeded_rng(3)).unwrap()),
+        bits(&x)
+    );
+    let mut layer = Dropout::new(0.5, 3).unwrap();
+    layer.set_training(false);
+    assert_eq!(bits(&layer.forward(&x).unwrap()), bits(&x));
+}
+
+#[test]
+fn dropout_keeps_or_zeroes_by_multiplying_f32() {
+    dropout_table::<f32>();
+}
+
+#[test]
+fn dropout_keeps_or_zeroes_by_multiplying_f64() {
+    dropout_table::<f64>();
+}
+
+/// Layers give exactly what the ops they wrap give, edge values included.
+fn layers_table<E: SimdElement>() {
+    let values = repeated(&edges::<E>(), 4);
+    let x =
+        Tensor::<E>::from_vec(values.iter().map(|&v| E::from_f64(v)).collect(), &[4, 10]).unwrap();
+    let same = |name: &str, a: Result<Tensor<E>>, b: Result<Tensor<E>>| {
+        assert_eq!(
+            bits(&a.unwrap()),
+            bits(&b.unwrap()),
+            "{name} in {}",
+            E::NAME
+        );
+    };
+    same("ReLU", ReLU.forward(&x), x.relu());
+    same("Sigmoid", Sigmoid.forward(&x), x.sigmoid());
+    same("Tanh", Tanh.forward(&x), x.tanh());
+    same("GELU", GELU.forward(&x), x.gelu());
+    same("Softmax", Softmax::new(1).forward(&x), x.softmax(1));
+    same(
+        "LogSoftmax",
+        LogSoftmax::new(-1).forward(&x),
+        x.log_softmax(-1),
+    );
+    let img = x.view(&[1, 1, 4, 10]).unwrap();
+    same(
+        "MaxPool2d",
+        MaxPool2d::new([2, 2]).forward(&img),
+        img.max_pool2d([2, 2], [2, 2], [0, 0]),
+    );
+    same(
+        "AvgPool2d",
+        AvgPool2d::new([2, 2]).forward(&img),
+        img.avg_pool2d([2, 2], [2, 2], [0, 0]),
+    );
+    let mut rng = seeded_rng(5);
+    let c2 = Conv2d::<E>::new(1, 2, [2, 3], &mut rng).unwrap();
+    same(
+        "Conv2d",
+        c2.forward(&img),
+        img.conv2d(&c2.weight, c2.bias.as_ref(), c2.params),
+    );
+    let seq = x.view(&[1, 4, 10]).unwrap();
+    let c1 = Conv1d::<E>::new(4, 3, 3, &mut rng).unwrap();
+    same(
+        "Conv1d",
+        c1.forward(&seq),
+        seq.conv1d(&c1.weight, c1.bias.as_ref(), c1.params),
+    );
+    // Linear: NaN and inf of a row reach only that row's outputs (the bias is finite).
+    let w = Tensor::<E>::ones(&[3, 10]).unwrap();
+    let lin = simdgrad::nn::Linear::from_parameters(w, Some(Tensor::zeros(&[3]).unwrap())).unwrap();
+    let rows = matrices::<E>(&[
+        row(10, 1.0, &[(4, NAN)]),
+        row(10, 1.0, &[]),
+        row(10, 1.0, &[(9, -INF)]),
+    ]);
+    for (layout, r) in rows {
+        let y: Vec<f64> = lin
+            .forward(&r)
+            .unwrap()
+            .to_vec()
+            .iter()
+            .map(|a| a.to_f64())
+            .collect();
+        assert!(y[..3].iter().all(|a| a.is_nan()), "{layout}: {y:?}");
+        assert_eq!(y[3..6], [10.0; 3], "{layout}");
+        assert!(y[6..].iter().all(|&a| a == -INF), "{layout}: {y:?}");
+    }
+}
+
+#[test]
+fn layers_match_their_ops_at_edge_values_f32() {
+    layers_table::<f32>();
+}
+
+#[test]
+fn layers_match_their_ops_at_edge_values_f64() {
+    layers_table::<f64>();
+}
+
+/// A user kernel built on `powf`: the generated SIMD code overflows to `inf` exactly where
+/// std's `powf` does.
+#[simdgrad::map]
+fn two_and_a_half_power(x: f32) -> f32 {
+    x.powf(2.5)
+}
+
+/// `Tensor::pow` and a generated `powf` map kernel across the f32 overflow threshold
+/// (`2.5·log2(x)` and `y·log2(x)` swept over `[127.9, 128.1]`) and to underflow, against std.
+#[test]
+fn pow_kernels_overflow_and_underflow_where_std_powf_does() {
+    let n = 4001;
+    // x^2.5 crosses f32::MAX at log2(x) = 51.2.
+    let x: Vec<f32> = (0..n)
+        .map(|i| 2f64.powf((127.9 + 0.2 * i as f64 / (n - 1) as f64) / 2.5) as f32)
+        .collect();
+    let t = Tensor::from_vec(x.clone(), &[n]).unwrap();
+    let m = t.map(TwoAndAHalfPower).unwrap().to_vec();
+    let y: Vec<f32> = (0..n)
+        .map(|i| (127.9 + 0.2 * i as f64 / (n - 1) as f64) as f32)
+        .collect();
+    let two = Tensor::full(&[n], 2.0f32).unwrap();
+    let half = Tensor::full(&[n], 0.5f32).unwrap();
+    let yt = Tensor::from_vec(y.clone(), &[n]).unwrap();
+    let p = two.pow(&yt).unwrap().to_vec();
+    let q = half.pow(&yt.neg().unwrap()).unwrap().to_vec();
+    // 2^-y for y in [148.9, 150.1] crosses the smallest subnormal and underflows to 0.
+    let yu: Vec<f32> = (0..n)
+        .map(|i| (-150.1 + 1.2 * i as f64 / (n - 1) as f64) as f32)
+        .collect();
+    let u = two
+        .pow(&Tensor::from_vec(yu.clone(), &[n]).unwrap())
+        .unwrap()
+        .to_vec();
+    let mut bad = Vec::new();
+    for i in 0..n {
+        for (what, got, want) in [
+            ("map x^2.5", m[i], x[i].powf(2.5)),
+            ("pow 2^y", p[i], 2f32.powf(y[i])),
+            ("pow 0.5^-y", q[i], 0.5f32.powf(-y[i])),
+            ("pow 2^-y", u[i], 2f32.powf(yu[i])),
+        ] {
+            let agree = if want.is_finite() && got.is_finite() {
+                (got - want).abs() <= 2.0 * f32::EPSILON * want.abs() || got == want
+            } else {
+                got.to_bits() == want.to_bits()
+            };
+            // Near zero the spacing is the subnormal step: allow one step.
+            let agree = agree || (want.abs() < f32::MIN_POSITIVE && (got - want).abs() <= 1.5e-45);
+            if !agree {
+                bad.push(format!("{what} at {i}: {got:e}, std {want:e}"));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad[..bad.len().min(20)].join("\n")
+    );
 }

@@ -52,3 +52,26 @@ fn as_strided_with_an_offset_past_usize_max_is_an_error() {
         vec![0.0, 0.0]
     );
 }
+
+/// Found by the `tensor_ops` fuzz target (2026-11-26 run): a `(1, 1)` matrix times a batch of
+/// `2^62` empty `(1, 0)` matrices. simdgrad answered correctly (an empty `(2^62, 1, 0)` result,
+/// nothing allocated); the fuzz target's naive reference crashed broadcasting the left operand
+/// to `2^62` elements (fixed in fuzz/src/reference.rs). Kept so the runtime side stays right.
+#[test]
+fn matmul_broadcasting_against_a_huge_empty_batch_is_empty() {
+    let a = Tensor::<f32>::ones(&[1, 1]).unwrap();
+    let b = Tensor::<f32>::zeros(&[HUGE, 1, 0]).unwrap();
+    let c = a.matmul(&b).unwrap();
+    assert_eq!((c.shape(), c.numel()), (&[HUGE, 1, 0][..], 0));
+    // The same with the huge batch on the left and a vector on the right.
+    let d = Tensor::<f64>::zeros(&[HUGE, 0, 3])
+        .unwrap()
+        .matmul(&Tensor::ones(&[3]).unwrap())
+        .unwrap();
+    assert_eq!((d.shape(), d.numel()), (&[HUGE, 0][..], 0));
+    // Mismatched inner dims stay an error, however empty the batch.
+    assert!(Tensor::<f32>::zeros(&[HUGE, 0, 2])
+        .unwrap()
+        .matmul(&Tensor::zeros(&[3, 1]).unwrap())
+        .is_err());
+}

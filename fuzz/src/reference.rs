@@ -218,6 +218,22 @@ impl Dense {
         let n = b.shape[b.shape.len() - 1];
         let batch = broadcast(&a.shape[..a.shape.len() - 2], &b.shape[..b.shape.len() - 2])
             .expect("checked");
+        // An empty result needs no operands: expanding them could be huge (a `(1, 1)` times
+        // a `(2^62, 1, 0)` broadcasts the left one to `2^62` elements).
+        if m == 0 || n == 0 || batch.contains(&0) {
+            let mut shape = batch;
+            shape.extend([m, n]);
+            if a_vec {
+                shape.remove(shape.len() - 2);
+            }
+            if b_vec {
+                shape.pop();
+            }
+            return Dense {
+                shape,
+                data: Vec::new(),
+            };
+        }
         let mut ash = batch.clone();
         ash.extend([m, k]);
         let mut bsh = batch.clone();

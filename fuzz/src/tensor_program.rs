@@ -632,7 +632,7 @@ impl<'a, E: SimdElement> Program<'a, E> {
             6 => a.gt(&b),
             _ => a.eq(&b),
         };
-        let Some(shape) = r::broadcast(&ad.shape, &bd.shape) else {
+        let Some(_) = r::broadcast(&ad.shape, &bd.shape) else {
             self.expect_err(got, &what);
             return Ok(());
         };

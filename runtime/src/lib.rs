@@ -21,6 +21,7 @@ extern crate self as simdgrad;
 pub mod autograd;
 pub mod check_grads;
 pub mod conv;
+pub mod edge_values;
 pub mod element;
 pub mod error;
 pub mod io;
