@@ -1,14 +1,19 @@
 //! Generated map and zip kernels against the naive index loop, the plain loop and hand-written
 //! pulp, at N = 2^20 (L3-resident) and 2^24 (DRAM); and each map's generated backward against
-//! its forward. Throughput counts each input read once and the output written once.
+//! its forward, out of place and in place (overwriting the upstream gradient, as autograd does
+//! when it owns it; the gradient is refreshed outside the timed call). Throughput counts each
+//! input read once and the output written once.
 
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{
-    criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode, Throughput,
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, SamplingMode, Throughput,
 };
+use simdgrad::kernel::MapKernel;
+use simdgrad::Result;
 use simdgrad_workspace::cases::{input, Impl, MapOp, ZipOp};
+use simdgrad_workspace::ops;
 
 const SIZES: [usize; 2] = [1 << 20, 1 << 24];
 
@@ -56,6 +61,17 @@ fn zips(c: &mut Criterion) {
     }
 }
 
+/// The generated in-place backward `g ← g · f'(x)`.
+fn backward_in_place(op: MapOp, x: &[f32], g: &mut [f32]) -> Result<()> {
+    match op {
+        MapOp::Relu => ops::BenchRelu.backward_in_place(x, g),
+        MapOp::Exp => ops::BenchExp.backward_in_place(x, g),
+        MapOp::Sigmoid => ops::BenchSigmoid.backward_in_place(x, g),
+        MapOp::Tanh => ops::BenchTanh.backward_in_place(x, g),
+        MapOp::Gelu => ops::BenchGelu.backward_in_place(x, g),
+    }
+}
+
 fn map_backward(c: &mut Criterion) {
     for n in SIZES {
         let (x, grad) = (input(n, 4), input(n, 5));
@@ -70,6 +86,14 @@ fn map_backward(c: &mut Criterion) {
             g.throughput(Throughput::Bytes(MapOp::backward_bytes(n) as u64));
             g.bench_function("generated_backward", |b| {
                 b.iter(|| op.backward(&x, &grad, &mut out))
+            });
+            g.throughput(Throughput::Bytes(8 * n as u64));
+            g.bench_function("generated_backward_in_place", |b| {
+                b.iter_batched_ref(
+                    || grad.clone(),
+                    |gr| backward_in_place(op, &x, gr),
+                    BatchSize::LargeInput,
+                )
             });
             g.finish();
         }

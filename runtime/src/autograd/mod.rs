@@ -74,6 +74,16 @@ pub(crate) fn needs_grad<E: Element>(inputs: &[&Tensor<E>]) -> bool {
     is_grad_enabled() && inputs.iter().any(|t| t.requires_grad())
 }
 
+/// `true` if `grad` is the only handle on its storage. The backward pass owns each gradient
+/// it hands to a node's backward and drops it right after, so when this holds, the backward
+/// may overwrite `grad` in place and return it (a map's `backward_in_place`: no fresh
+/// buffer, 8 instead of 12 bytes moved per `f32` element); nobody else can observe it. A
+/// gradient also sent to another node, kept as a leaf's `grad`, or still held by the caller
+/// (a seed) has other handles and is never overwritten.
+pub(crate) fn owns_uniquely<E: Element>(grad: &Tensor<E>) -> bool {
+    grad.is_unique()
+}
+
 /// Attaches a graph node to `output` (computed by op `op` from `inputs`) when grad mode is on
 /// and some input requires grad; otherwise returns `output` unchanged and drops `backward`.
 ///

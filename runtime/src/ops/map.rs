@@ -120,6 +120,62 @@ pub(crate) fn backward<E: SimdElement, K: MapKernel>(
     Ok(tensor_from(data, layout))
 }
 
+/// `g ← g · f'(x)` overwriting the upstream gradient, when the backward pass owns `g` alone
+/// ([`autograd::owns_uniquely`]) and `x`, `g` (and `y`) are contiguous of one shape; returns
+/// `g`'s storage as the input gradient. `None` (nothing written) otherwise: the caller
+/// allocates as [`backward`] does. Same values as [`backward`], bit for bit.
+fn backward_in_place<E: SimdElement, K: MapKernel>(
+    k: K,
+    x: &Tensor<E>,
+    y: Option<&Tensor<E>>,
+    g: &Tensor<E>,
+) -> Option<Tensor<E>> {
+    let fits = |t: &Tensor<E>| t.is_contiguous() && t.shape() == x.shape();
+    if !autograd::owns_uniquely(g) || !fits(x) || !fits(g) || !y.is_none_or(fits) {
+        return None;
+    }
+    let n = x.numel();
+    {
+        // `g`'s storage is not `x`'s or `y`'s (it has no other handle), so the read and
+        // write locks are on different storages.
+        let reads = Reads::new(&[x, y.unwrap_or(x)]);
+        let [xd, yd] = reads.data::<2>();
+        let xs = &xd[x.offset()..x.offset() + n];
+        let ys = y.map(|y| &yd[y.offset()..y.offset() + n]);
+        let mut guard = g.storage().write();
+        let gs = &mut guard[g.offset()..g.offset() + n];
+        let run = |at: usize, gc: &mut [E]| {
+            let xc = &xs[at..at + gc.len()];
+            ok(match ys {
+                None => k.backward_in_place(xc, gc),
+                Some(ys) => k.backward_with_output_in_place(xc, &ys[at..at + gc.len()], gc),
+            })
+        };
+        let ranges = split_ranges(n, crate::parallel::tasks_for(n), super::drive::TASK_ALIGN);
+        if ranges.len() <= 1 {
+            run(0, gs);
+        } else {
+            let mut rest = gs;
+            let mut pieces = Vec::with_capacity(ranges.len());
+            for &(s, e) in &ranges {
+                let (head, tail) = core::mem::take(&mut rest).split_at_mut(e - s);
+                rest = tail;
+                pieces.push((s, head));
+            }
+            let run = &run;
+            crate::parallel::pool(ranges.len()).scope(|sc| {
+                for (at, piece) in pieces {
+                    sc.spawn(move |_| run(at, piece));
+                }
+            });
+        }
+    }
+    Some(Tensor::from_parts(
+        std::sync::Arc::clone(g.storage()),
+        g.layout().clone(),
+    ))
+}
+
 /// The map, recorded for autograd; `save_output` makes the backward use
 /// [`MapKernel::backward_with_output`] (cheaper for `exp`, `sigmoid`, `tanh`, `sqrt`).
 pub(crate) fn map_recorded<E: SimdElement, K: MapKernel>(
@@ -136,7 +192,11 @@ pub(crate) fn map_recorded<E: SimdElement, K: MapKernel>(
     // `out` has no graph node yet: saving it creates no cycle.
     let saved_y = save_output.then(|| out.clone());
     Ok(autograd::record(K::NAME, out, &[x], move |g| {
-        Ok(vec![Some(backward(k, &saved_x, saved_y.as_ref(), g)?)])
+        let gx = match backward_in_place(k, &saved_x, saved_y.as_ref(), g) {
+            Some(gx) => gx,
+            None => backward(k, &saved_x, saved_y.as_ref(), g)?,
+        };
+        Ok(vec![Some(gx)])
     }))
 }
 
@@ -258,5 +318,55 @@ impl<E: SimdElement> Tensor<E> {
         }
         crate::parallel::for_each_piece(threads, pieces, |_, piece| k.forward_in_place(piece));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::builtins::{Exp, Relu, Sigmoid};
+    use crate::Tensor;
+
+    fn input() -> Tensor<f32> {
+        let v: Vec<f32> = (0..300).map(|i| (i as f32 * 0.37).sin() * 3.0).collect();
+        Tensor::from_vec(v, &[3, 100]).unwrap()
+    }
+
+    /// The in-place backward (taken when the pass owns the gradient) gives the same bits as the
+    /// out-of-place one (taken when the caller keeps the seed), and never writes the seed.
+    #[test]
+    fn owned_gradients_are_overwritten_in_place_with_the_same_values() {
+        let seed_values: Vec<f32> = (0..300).map(|i| 1.0 + i as f32 * 0.01).collect();
+        let seed = Tensor::from_vec(seed_values.clone(), &[3, 100]).unwrap();
+        // Chains: the inner node receives a gradient the pass owns (in place); the outer node
+        // gets the caller's seed (shared, so out of place).
+        let run = |chain: bool| {
+            let x = input().requires_grad_(true);
+            let y = x.map(Relu).unwrap().map(Exp).unwrap();
+            let z = if chain { y.map(Sigmoid).unwrap() } else { y };
+            z.backward_with(&seed).unwrap();
+            x.grad().unwrap().to_vec()
+        };
+        let chained = run(true);
+        assert_eq!(
+            seed.to_vec(),
+            seed_values,
+            "the caller's seed is never overwritten"
+        );
+        // The same gradient computed node by node with the slice kernels (out of place).
+        use crate::kernel::MapKernel;
+        let x = input().to_vec();
+        let r: Vec<f32> = x.iter().map(|&v| Relu::scalar(v)).collect();
+        let mut e = vec![0.0f32; 300];
+        Exp.forward(&r, &mut e).unwrap();
+        let mut g = vec![0.0f32; 300];
+        Sigmoid.backward(&e, &seed_values, &mut g).unwrap();
+        let mut g2 = vec![0.0f32; 300];
+        Exp.backward(&r, &g, &mut g2).unwrap();
+        Relu.backward(&x, &g2, &mut g).unwrap();
+        let want: Vec<u32> = g.iter().map(|v| v.to_bits()).collect();
+        let got: Vec<u32> = chained.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(got, want);
+        let _ = run(false);
+        assert_eq!(seed.to_vec(), seed_values);
     }
 }

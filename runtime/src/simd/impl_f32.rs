@@ -10,6 +10,10 @@ use super::{ScalarMath, SimdElement};
 /// once (within 0.5 ulp plus a double-rounding tie in rare cases).
 impl ScalarMath for f32 {
     #[inline(always)]
+    fn fused_mul_add(a: Self, b: Self, c: Self) -> Self {
+        f32::mul_add(a, b, c)
+    }
+    #[inline(always)]
     fn exp(x: Self) -> Self {
         f32::exp(x)
     }
@@ -260,6 +264,10 @@ impl SimdElement for f32 {
     #[inline(always)]
     fn mul_add<S: Simd>(s: S, a: S::f32s, b: S::f32s, c: S::f32s) -> S::f32s {
         s.mul_add_e_f32s(a, b, c)
+    }
+    #[inline(always)]
+    fn fused_mul_add<S: Simd>(s: S, a: S::f32s, b: S::f32s, c: S::f32s) -> S::f32s {
+        s.mul_add_f32s(a, b, c)
     }
 
     #[inline(always)]

@@ -8,6 +8,10 @@ use super::{ScalarMath, SimdElement};
 
 impl ScalarMath for f64 {
     #[inline(always)]
+    fn fused_mul_add(a: Self, b: Self, c: Self) -> Self {
+        f64::mul_add(a, b, c)
+    }
+    #[inline(always)]
     fn exp(x: Self) -> Self {
         f64::exp(x)
     }
@@ -284,6 +288,10 @@ impl SimdElement for f64 {
     #[inline(always)]
     fn mul_add<S: Simd>(s: S, a: S::f64s, b: S::f64s, c: S::f64s) -> S::f64s {
         s.mul_add_e_f64s(a, b, c)
+    }
+    #[inline(always)]
+    fn fused_mul_add<S: Simd>(s: S, a: S::f64s, b: S::f64s, c: S::f64s) -> S::f64s {
+        s.mul_add_f64s(a, b, c)
     }
 
     #[inline(always)]

@@ -103,6 +103,9 @@ pub trait ScalarMath: Element {
     fn powf(x: Self, y: Self) -> Self;
     /// `x^n` for an integer `n`.
     fn powi(x: Self, n: i32) -> Self;
+    /// `a·b + c` with one rounding (a true fused multiply-add on every target, as the vector
+    /// [`SimdElement::fused_mul_add`]), so generated scalar twins stay bit-identical to the SIMD code.
+    fn fused_mul_add(a: Self, b: Self, c: Self) -> Self;
 }
 
 /// Vector operations on `f32`/`f64` lanes for any pulp [`Simd`] backend.
@@ -140,6 +143,9 @@ pub trait SimdElement: ScalarMath {
     fn neg<S: Simd>(s: S, a: Self::V<S>) -> Self::V<S>;
     /// `a * b + c`, fused where the ISA has FMA.
     fn mul_add<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S>;
+    /// `a * b + c` with one rounding on every backend (in software on pulp's scalar one), so
+    /// its results are the same bits on every ISA; generated kernels contract with it.
+    fn fused_mul_add<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S>;
 
     /// `a < b` (false if either is NaN).
     fn lt<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::M<S>;

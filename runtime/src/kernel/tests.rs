@@ -1,0 +1,180 @@
+//! The slice drivers' variants against each other: streaming stores against ordinary ones and
+//! the in-place backward against the out-of-place one, bit for bit, over every head and tail
+//! length. Small sizes so that Miri (scalar backend) runs them too; one large case crosses the
+//! public streaming threshold on the machine's real backend.
+
+use super::*;
+use crate::ops::builtins::{Add, Exp, Mul, Relu, Sigmoid, Sub};
+
+fn data(n: usize, seed: u32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 8) as f32 / (1u32 << 24) as f32 * 8.0 - 4.0
+        })
+        .collect()
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Lengths around a few registers, at every misalignment of the output within a register.
+fn cases() -> impl Iterator<Item = (usize, usize)> {
+    let lens: &[usize] = if cfg!(miri) {
+        &[0, 1, 17, 40]
+    } else {
+        &[0, 1, 7, 16, 17, 33, 64, 100]
+    };
+    let offs = if cfg!(miri) { 3 } else { 17 };
+    lens.iter()
+        .flat_map(move |&n| (0..offs).map(move |o| (n, o)))
+}
+
+fn map_forward<K: MapKernel>(k: K, x: &[f32], out: &mut [f32], stream: bool) {
+    let _ = k;
+    arch().dispatch(MapForward::<K, f32> {
+        x,
+        out,
+        stream,
+        _k: PhantomData,
+    });
+}
+
+#[test]
+fn streaming_map_forward_matches_ordinary_stores() {
+    for (n, off) in cases() {
+        let x = data(n, 1);
+        let (mut a, mut b) = (vec![0.0f32; n + off], vec![0.0f32; n + off]);
+        map_forward(Exp, &x, &mut a[off..], true);
+        map_forward(Exp, &x, &mut b[off..], false);
+        assert_eq!(bits(&a), bits(&b), "n {n}, offset {off}");
+        let want: Vec<f32> = x.iter().map(|&v| Exp::scalar(v)).collect();
+        assert_eq!(a[off..].len(), want.len());
+    }
+}
+
+#[test]
+fn streaming_map_backward_matches_ordinary_stores() {
+    for (n, off) in cases() {
+        let (x, g) = (data(n, 2), data(n, 3));
+        let y: Vec<f32> = x.iter().map(|&v| Sigmoid::scalar(v)).collect();
+        for with_y in [false, true] {
+            let mut outs = [vec![0.0f32; n + off], vec![0.0f32; n + off]];
+            for (o, stream) in outs.iter_mut().zip([true, false]) {
+                arch().dispatch(MapBackward::<Sigmoid, f32> {
+                    x: &x,
+                    y: with_y.then_some(&y[..]),
+                    g: &g,
+                    out: &mut o[off..],
+                    stream,
+                    _k: PhantomData,
+                });
+            }
+            assert_eq!(
+                bits(&outs[0]),
+                bits(&outs[1]),
+                "n {n}, offset {off}, y {with_y}"
+            );
+        }
+    }
+}
+
+#[test]
+fn streaming_zip_forward_matches_ordinary_stores_for_every_operand_kind() {
+    for (n, off) in cases() {
+        let (a, b) = (data(n, 4), data(n, 5));
+        let kinds = [
+            (Operand::Slice(&a[..]), Operand::Slice(&b[..])),
+            (Operand::Slice(&a[..]), Operand::Scalar(0.5)),
+            (Operand::Scalar(-1.5), Operand::Slice(&b[..])),
+            (Operand::Scalar(2.0), Operand::Scalar(3.0)),
+        ];
+        for (kind, (oa, ob)) in kinds.into_iter().enumerate() {
+            let mut outs = [vec![0.0f32; n + off], vec![0.0f32; n + off]];
+            for (o, stream) in outs.iter_mut().zip([true, false]) {
+                arch().dispatch(ZipForward::<Sub, f32> {
+                    a: oa,
+                    b: ob,
+                    out: &mut o[off..],
+                    stream,
+                    _k: PhantomData,
+                });
+            }
+            assert_eq!(
+                bits(&outs[0]),
+                bits(&outs[1]),
+                "n {n}, offset {off}, kind {kind}"
+            );
+            let want: Vec<f32> = (0..n)
+                .map(|i| {
+                    let pick = |op: Operand<'_, f32>| match op {
+                        Operand::Slice(v) => v[i],
+                        Operand::Scalar(v) => v,
+                    };
+                    pick(oa) - pick(ob)
+                })
+                .collect();
+            assert_eq!(bits(&outs[0][off..]), bits(&want), "n {n}, kind {kind}");
+        }
+    }
+}
+
+#[test]
+fn in_place_backward_matches_the_out_of_place_one() {
+    for (n, off) in cases() {
+        let (x, g) = (data(n, 6), data(n, 7));
+        let y: Vec<f32> = x.iter().map(|&v| Exp::scalar(v)).collect();
+        let mut want = vec![0.0f32; n];
+        let mut got = vec![0.0f32; n + off];
+        Relu.backward(&x, &g, &mut want).unwrap();
+        got[off..].copy_from_slice(&g);
+        Relu.backward_in_place(&x, &mut got[off..]).unwrap();
+        assert_eq!(bits(&got[off..]), bits(&want), "relu n {n}, offset {off}");
+        Exp.backward_with_output(&x, &y, &g, &mut want).unwrap();
+        got[off..].copy_from_slice(&g);
+        Exp.backward_with_output_in_place(&x, &y, &mut got[off..])
+            .unwrap();
+        assert_eq!(bits(&got[off..]), bits(&want), "exp n {n}, offset {off}");
+    }
+}
+
+#[test]
+fn in_place_backward_reports_length_mismatches() {
+    let mut g = [1.0f32; 3];
+    assert!(matches!(
+        Relu.backward_in_place(&[1.0f32; 4], &mut g),
+        Err(Error::LengthMismatch {
+            expected: 4,
+            got: 3,
+            ..
+        })
+    ));
+    assert!(Exp
+        .backward_with_output_in_place(&[1.0f32; 3], &[1.0f32; 2], &mut g)
+        .is_err());
+}
+
+/// A whole forward and backward above the streaming threshold, on the machine's own backend.
+#[test]
+#[cfg_attr(miri, ignore = "16 MiB buffers")]
+fn outputs_above_the_streaming_threshold_are_exact() {
+    let n = store::STREAM_MIN_BYTES / 4 + 37;
+    let (a, b) = (data(n, 8), data(n, 9));
+    let mut out = vec![0.0f32; n + 1];
+    Mul.forward(&a, &b, &mut out[1..]).unwrap();
+    assert!(out[1..]
+        .iter()
+        .zip(a.iter().zip(&b))
+        .all(|(&o, (&a, &b))| o == a * b));
+    Add.forward_rhs_scalar(&a, 1.0, &mut out[1..]).unwrap();
+    assert!(out[1..].iter().zip(&a).all(|(&o, &a)| o == a + 1.0));
+    Relu.forward(&a, &mut out[..n]).unwrap();
+    assert!(out[..n].iter().zip(&a).all(|(&o, &a)| o == a.max(0.0)));
+    Relu.backward(&a, &b, &mut out[1..]).unwrap();
+    assert!(out[1..]
+        .iter()
+        .zip(a.iter().zip(&b))
+        .all(|(&o, (&a, &g))| o == if a > 0.0 { g } else { 0.0 }));
+}
