@@ -26,7 +26,12 @@ simdgrad::conv! {
     pub conv1d_k4_end: rank = 1, kernel = [4], padding = anchored_end, bias = false;
     pub conv1d_k3: rank = 1, kernel = [3], padding = anchored_left;
     pub conv1d_k5_swish: kernel = [5], padding = same, dilation = 2, activation = Swish;
-    pub conv3x3_any: kernel = [3, 3], params = runtime
+    pub conv3x3_any: kernel = [3, 3], params = runtime;
+    // Stride and dilation as constants of the unrolled 3×3 / 2×2 tiles, and of the table walk.
+    pub conv3x3_s2_d2: kernel = [3, 3], stride = 2, dilation = 2, padding = 2;
+    pub conv3x3_s21_d12: kernel = [3, 3], stride = [2, 1], dilation = [1, 2], padding = [[1, 0], [2, 2]];
+    pub conv2x2_s2: kernel = [2, 2], stride = 2;
+    pub conv1d_k3_s3_d3: rank = 1, kernel = [3], stride = 3, dilation = 3, padding = 4
 }
 
 fn fill(rng: &mut StdRng, n: usize) -> Vec<f64> {
@@ -194,6 +199,42 @@ fn declared_kernels_match_generic_and_naive_on_random_sizes_layouts_and_activati
     check!(rng, Conv1dK4End, conv1d_k4_end, id, 3);
     check!(rng, Conv1dK3, conv1d_k3, id, 3);
     check!(rng, Conv1dK5Swish, conv1d_k5_swish, swish64, 3);
+    check!(rng, Conv3x3S2D2, conv3x3_s2_d2, id, 4);
+    check!(rng, Conv3x3S21D12, conv3x3_s21_d12, id, 4);
+    check!(rng, Conv2x2S2, conv2x2_s2, id, 4);
+    check!(rng, Conv1dK3S3D3, conv1d_k3_s3_d3, id, 3);
+}
+
+/// Declared stride, padding and dilation are const generics of the declaration's kernel; a
+/// run-time `params = runtime` declaration keeps the kernel that reads them from the shape.
+#[test]
+fn declared_parameters_are_compile_time_constants_of_the_kernel() {
+    use simdgrad::conv::{Fixed, Specialised};
+    use std::any::TypeId;
+    fn kernel<D: ConvDecl>() -> TypeId {
+        TypeId::of::<D::Kernel>()
+    }
+    assert_eq!(
+        kernel::<Conv3x3S2D2>(),
+        TypeId::of::<Specialised<3, 3, 2, 2, 2, 2, 2, 2>>()
+    );
+    assert_eq!(
+        kernel::<Conv3x3S21D12>(),
+        TypeId::of::<Specialised<3, 3, 2, 1, 1, 2, 1, 2>>()
+    );
+    assert_eq!(
+        kernel::<Conv1dK3S3D3>(),
+        TypeId::of::<Specialised<1, 3, 1, 3, 1, 3, 0, 4>>()
+    );
+    assert_eq!(kernel::<Conv3x3Any>(), TypeId::of::<Fixed<3, 3>>());
+    // The specialised kernel refuses a shape with other parameters instead of computing it.
+    let s = ConvShape::conv2d([1, 2, 6, 6], [3, 2, 3, 3], [ConvParams::padded(2); 2]).unwrap();
+    let (x, w) = (vec![0.0f32; 72], vec![0.0f32; 54]);
+    let mut out = vec![0.0f32; 3 * 8 * 8];
+    let xv = StridedRef::contiguous(&x[..], s.input_shape());
+    let wv = StridedRef::contiguous(&w[..], s.weight_shape());
+    let e = <Conv3x3S2D2 as ConvDecl>::Kernel::forward(&s, xv, wv, None, &mut out).unwrap_err();
+    assert!(invalid(e).contains("specialised for stride [2, 2], dilation [2, 2]"));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 pub use crate::conv::{
     Activated, BiasRule, ConvDecl, ConvKernel, ConvParams, ConvShape, Epilogue, Fixed,
-    NoActivation, StridedRef,
+    NoActivation, Specialised, StridedRef,
 };
 pub use crate::kernel::{MapKernel, ReduceKernel, ReducePattern, ZipKernel};
 pub use crate::pool::{Fixed as PoolFixed, PoolKernel};

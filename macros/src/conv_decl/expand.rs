@@ -86,6 +86,17 @@ pub fn expand(d: &Decl) -> TokenStream {
     let struct_doc = format!(" `{name_str}`: a {words}. Declared with `simdgrad::conv!`; the tensor op is [`{name_str}`].");
     let fn_doc = format!(" `{name_str}`: a {words}, input {in_layout}, weight {w_layout}, bias (O). Differentiable in all three; any input or weight layout. Declared with `simdgrad::conv!`; the slice kernels are methods of [`{ty}`].");
 
+    // Declared parameters become const generics of the kernel; `params = runtime` keeps the
+    // kernel that plans them from the shape.
+    let kernel_ty = match &d.params {
+        Some([h, w]) => {
+            let (sh, sw, dh, dw, ph, pw) = (
+                h.stride, w.stride, h.dilation, w.dilation, h.before, w.before,
+            );
+            quote!(#rt::Specialised<#kh, #kw, #sh, #sw, #dh, #dw, #ph, #pw>)
+        }
+        None => quote!(#rt::Fixed<#kh, #kw>),
+    };
     let params_const = match &d.params {
         Some([a, b]) => {
             let (a, b) = (axis_tokens(a), axis_tokens(b));
@@ -121,7 +132,7 @@ pub fn expand(d: &Decl) -> TokenStream {
             quote!()
         }
     };
-    let (x4, w4, g4) = (to4("x"), to4("w"), to4("grad_out"));
+    let (x4, w4) = (to4("x"), to4("w"));
     let runtime = d.params.is_none();
     let (params_arg, params_val, params_doc) = match (runtime, *rank) {
         (false, _) => (quote!(), quote!(::core::option::Option::None), ""),
@@ -190,6 +201,54 @@ pub fn expand(d: &Decl) -> TokenStream {
     };
     let bi_doc = format!(" The input gradient for `grad_out`, the gradient {grad_meaning}; `grad_input` contiguous {in_layout}.");
     let bw_doc = format!(" The weight gradient for `grad_out`, the gradient {grad_meaning}; `grad_weight` contiguous {w_layout}.");
+    // The two backward kernels, each delegating to `conv_decl::<kind>::<Self, E>`: in the
+    // `ConvKernel` impl on 4-D views, and as inherent methods on views of the declared rank.
+    let backward = |kind: &str, [a, b, out]: [&str; 3], inherent: Option<&str>| {
+        let (f, a, b, out) = (
+            format_ident!("{kind}"),
+            format_ident!("{a}"),
+            format_ident!("{b}"),
+            format_ident!("{out}"),
+        );
+        let call = quote!(#rt::conv_decl::#f::<Self, E>(s, #a, #b, #out));
+        match inherent {
+            None => quote! {
+                fn #f<E: #rt::SimdElement>(
+                    s: &#rt::ConvShape,
+                    #a: #rt::StridedRef<'_, E, 4>,
+                    #b: #rt::StridedRef<'_, E, 4>,
+                    #out: &mut [E],
+                ) -> #rt::Result<()> {
+                    #call
+                }
+            },
+            Some(doc) => {
+                let (a4, b4) = (to4(&a.to_string()), to4(&b.to_string()));
+                quote! {
+                    #[doc = #doc]
+                    ///
+                    /// # Errors
+                    /// As [`Self::forward`].
+                    pub fn #f<E: #rt::SimdElement>(
+                        self,
+                        s: &#rt::ConvShape,
+                        #a: #rt::StridedRef<'_, E, #n>,
+                        #b: #rt::StridedRef<'_, E, #n>,
+                        #out: &mut [E],
+                    ) -> #rt::Result<()> {
+                        #a4 #b4
+                        #call
+                    }
+                }
+            }
+        }
+    };
+    let bi_args = ["backward_input", "grad_out", "w", "grad_input"];
+    let bw_args = ["backward_weight", "x", "grad_out", "grad_weight"];
+    let [bi, bw] = [bi_args, bw_args].map(|[k, a, b, o]| (k, [a, b, o]));
+    let kernel_backward = [bi, bw].map(|(k, args)| backward(k, args, None));
+    let inherent_backward = [(bi, &bi_doc), (bw, &bw_doc)]
+        .map(|((k, args), doc)| backward(k, args, Some(doc.as_str())));
 
     quote! {
         #(#attrs)*
@@ -207,7 +266,7 @@ pub fn expand(d: &Decl) -> TokenStream {
             const KERNEL: [usize; 2] = [#kh, #kw];
             const PARAMS: ::core::option::Option<[#rt::ConvParams; 2]> = #params_const;
             const BIAS: #rt::BiasRule = #rt::BiasRule::#bias_rule;
-            type Kernel = #rt::Fixed<#kh, #kw>;
+            type Kernel = #kernel_ty;
             type Epilogue = #epilogue;
         }
 
@@ -226,23 +285,7 @@ pub fn expand(d: &Decl) -> TokenStream {
                 #rt::conv_decl::forward_fused::<Self, E, A>(s, x, w, bias, out, pre)
             }
 
-            fn backward_input<E: #rt::SimdElement>(
-                s: &#rt::ConvShape,
-                grad_out: #rt::StridedRef<'_, E, 4>,
-                w: #rt::StridedRef<'_, E, 4>,
-                grad_input: &mut [E],
-            ) -> #rt::Result<()> {
-                #rt::conv_decl::backward_input::<Self, E>(s, grad_out, w, grad_input)
-            }
-
-            fn backward_weight<E: #rt::SimdElement>(
-                s: &#rt::ConvShape,
-                x: #rt::StridedRef<'_, E, 4>,
-                grad_out: #rt::StridedRef<'_, E, 4>,
-                grad_weight: &mut [E],
-            ) -> #rt::Result<()> {
-                #rt::conv_decl::backward_weight::<Self, E>(s, x, grad_out, grad_weight)
-            }
+            #(#kernel_backward)*
         }
 
         impl #ty {
@@ -284,35 +327,7 @@ pub fn expand(d: &Decl) -> TokenStream {
 
             #saving
 
-            #[doc = #bi_doc]
-            ///
-            /// # Errors
-            /// As [`Self::forward`].
-            pub fn backward_input<E: #rt::SimdElement>(
-                self,
-                s: &#rt::ConvShape,
-                grad_out: #rt::StridedRef<'_, E, #n>,
-                w: #rt::StridedRef<'_, E, #n>,
-                grad_input: &mut [E],
-            ) -> #rt::Result<()> {
-                #g4 #w4
-                #rt::conv_decl::backward_input::<Self, E>(s, grad_out, w, grad_input)
-            }
-
-            #[doc = #bw_doc]
-            ///
-            /// # Errors
-            /// As [`Self::forward`].
-            pub fn backward_weight<E: #rt::SimdElement>(
-                self,
-                s: &#rt::ConvShape,
-                x: #rt::StridedRef<'_, E, #n>,
-                grad_out: #rt::StridedRef<'_, E, #n>,
-                grad_weight: &mut [E],
-            ) -> #rt::Result<()> {
-                #x4 #g4
-                #rt::conv_decl::backward_weight::<Self, E>(s, x, grad_out, grad_weight)
-            }
+            #(#inherent_backward)*
         }
 
         #(#attrs)*

@@ -6,7 +6,14 @@
 //! `(c, p, q)` the tile loads `NV` input registers (unit stride, thanks to the packing) and
 //! broadcasts `OB` weights: `NV + OB` loads per `OB·NV` FMAs. Weights are pre-packed per block
 //! as `[tap][OB]`. Results go to a per-block scratch row of `nr` positions, whose valid columns
-//! are then copied to the output.
+//! are then copied to the output — or straight to the output when the flat positions are
+//! exactly the output's (a 1-D conv whose width is whole registers).
+//!
+//! Waste control: the flat run stops at the last row's last valid column, and its final
+//! registers get a narrower tile (`NV` = 1..5) instead of a whole padded tile. When an output
+//! row fits one register and that wastes fewer lanes than the flat run (conv2d_C: a 14-wide
+//! output on 16 lanes computes 224 positions instead of 256 for its 196), the tile runs in
+//! *row mode*: register `v` holds output row `v`, loaded one packed row apart.
 //!
 //! Weight gradient: `gw[o][tap] = Σ_n g[o][n] · X[tap_offset + n]`, a tile of 4 output channels
 //! × 6 taps of vector accumulators over a cache-sized segment of `n`, reduced at the end of each
@@ -88,7 +95,14 @@ fn tasks_for(macs: usize, units: usize) -> usize {
 /// the plan's weight; `out` is the contiguous `(batch, out_c, out_h, out_w)` result, passed
 /// through the epilogue `A` while the tile is still in registers (or in the block's scratch row,
 /// when the pre-activation is also wanted in `pre`, same layout as `out`).
-pub(crate) fn forward<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize>(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn forward<
+    E: SimdElement,
+    A: Epilogue,
+    const KH: usize,
+    const KW: usize,
+    G: Geometry,
+>(
     plan: &Plan,
     src: StridedRef<'_, E, 4>,
     weight: impl Fn(usize, usize, usize, usize) -> E,
@@ -121,7 +135,7 @@ pub(crate) fn forward<E: SimdElement, A: Epilogue, const KH: usize, const KW: us
             .as_ref()
             .map(|p| p[t].lock().unwrap_or_else(|e| e.into_inner()));
         let (u0, u1) = ranges[t];
-        arch().dispatch(ForwardTask::<E, A, KH, KW> {
+        arch().dispatch(ForwardTask::<E, A, KH, KW, G> {
             plan,
             src,
             wpk: &wpk,
@@ -137,7 +151,7 @@ pub(crate) fn forward<E: SimdElement, A: Epilogue, const KH: usize, const KW: us
     });
 }
 
-struct ForwardTask<'a, E, A, const KH: usize, const KW: usize> {
+struct ForwardTask<'a, E, A, const KH: usize, const KW: usize, G: Geometry> {
     plan: &'a Plan,
     src: StridedRef<'a, E, 4>,
     wpk: &'a [E],
@@ -148,11 +162,11 @@ struct ForwardTask<'a, E, A, const KH: usize, const KW: usize> {
     units: (usize, usize),
     out: &'a mut [E],
     pre: Option<&'a mut [E]>,
-    _a: core::marker::PhantomData<A>,
+    _a: core::marker::PhantomData<(A, G)>,
 }
 
-impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> WithSimd
-    for ForwardTask<'_, E, A, KH, KW>
+impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G: Geometry> WithSimd
+    for ForwardTask<'_, E, A, KH, KW, G>
 {
     type Output = ();
     #[inline(always)]
@@ -165,16 +179,30 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> WithSimd
     }
 }
 
-impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> ForwardTask<'_, E, A, KH, KW> {
+impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G: Geometry>
+    ForwardTask<'_, E, A, KH, KW, G>
+{
     #[inline(always)]
     fn run<S: Simd, const OB: usize, const NV: usize>(mut self, s: S) {
         // Without a pre-activation copy the activation is applied in registers, before the
         // tile is stored; with one, the tile is stored raw and activated row by row below.
         let act_in_registers = self.pre.is_none();
         let plan = self.plan;
-        let width = NV * E::lanes::<S>();
-        let nr = plan.nflat().div_ceil(width) * width;
-        let mut xp = vec![E::ZERO; plan.packed_len(nr)];
+        let lanes = E::lanes::<S>();
+        // Row mode: one register per output row, when rows fit a register with less waste
+        // than the flat run (a 14-wide output: 14 of 16 lanes, against 196 of 256 flat).
+        let flat_regs = plan.nflat().div_ceil(lanes);
+        let row_mode = plan.out_w <= lanes && plan.out_h < flat_regs;
+        // Registers per block row, the input distance between consecutive registers, the
+        // scratch distance between output rows, and how far past a tap offset a tile reads.
+        let (regs, xstride, fr, reach) = if row_mode {
+            let reach = (plan.out_h - 1) * plan.wph + lanes;
+            (plan.out_h, plan.wph, lanes, reach)
+        } else {
+            (flat_regs, lanes, plan.wph, flat_regs * lanes)
+        };
+        let nr = regs * lanes;
+        let mut xp = vec![E::ZERO; plan.packed_len(reach)];
         let mut scratch = vec![E::ZERO; OB * nr];
         let ntaps = plan.src_c * plan.kh * plan.kw;
         let hw = plan.out_h * plan.out_w;
@@ -202,63 +230,61 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> ForwardTask<
                     _ => E::ZERO,
                 }
             });
-            for n0 in (0..nr).step_by(width) {
-                let mut acc: [[E::V<S>; NV]; OB] =
-                    core::array::from_fn(|i| [E::splat(s, bias[i]); NV]);
-                if unrolled(KH, KW) {
-                    for c in 0..plan.src_c {
-                        let wc = &wblk[c * KH * KW * OB..(c + 1) * KH * KW * OB];
-                        for (p, row) in pq.iter().enumerate() {
-                            for (q, &tap) in row.iter().enumerate() {
-                                let off = c * cs + tap + n0;
-                                let t = (p * KW + q) * OB;
-                                fma_tap::<S, E, OB, NV>(
-                                    s,
-                                    &mut acc,
-                                    &xp[off..off + width],
-                                    &wc[t..t + OB],
-                                );
-                            }
-                        }
-                    }
-                } else {
-                    for (t, &off) in self.taps.iter().enumerate() {
-                        let off = off + n0;
-                        fma_tap::<S, E, OB, NV>(
-                            s,
-                            &mut acc,
-                            &xp[off..off + width],
-                            &wblk[t * OB..t * OB + OB],
-                        );
-                    }
-                }
-                for (i, a) in acc.iter().enumerate() {
-                    let dst = &mut scratch[i * nr + n0..i * nr + n0 + width];
-                    let (ds, _) = E::as_mut_simd::<S>(dst);
-                    if act_in_registers {
-                        for (d, v) in ds.iter_mut().zip(a) {
-                            *d = A::simd::<S, E>(s, *v);
-                        }
-                    } else {
-                        for (d, v) in ds.iter_mut().zip(a) {
-                            *d = *v;
-                        }
-                    }
-                }
+            let block = Block::<E, OB, KH, KW, G> {
+                xp: &xp,
+                wblk,
+                pq: &pq,
+                taps: self.taps,
+                cs,
+                plane: plan.plane(),
+                wph: plan.wph,
+                xstride,
+                row_mode,
+                bias,
+                nr,
+                act_in_registers,
+                _g: core::marker::PhantomData,
+            };
+            let rows = (plan.out_c - (blk * OB).min(plan.out_c)).min(OB);
+            // When the flat positions are exactly the output's (no garbage column, whole
+            // registers) the tiles are stored straight into the output, saving the copy.
+            let direct =
+                act_in_registers && nr == hw && (plan.out_h == 1 || fr == plan.out_w) && rows == OB;
+            let dst: &mut [E] = if direct {
+                &mut self.out[written..written + OB * hw]
+            } else {
+                &mut scratch
+            };
+            let full = regs / NV * NV;
+            for r0 in (0..full).step_by(NV) {
+                block.tile::<S, A, NV>(s, r0 * lanes, dst);
+            }
+            // The last registers get a narrower tile, so no output register is computed twice.
+            let n0 = full * lanes;
+            match regs - full {
+                0 => {}
+                1 => block.tile::<S, A, 1>(s, n0, dst),
+                2 => block.tile::<S, A, 2>(s, n0, dst),
+                3 => block.tile::<S, A, 3>(s, n0, dst),
+                4 => block.tile::<S, A, 4>(s, n0, dst),
+                _ => block.tile::<S, A, 5>(s, n0, dst),
+            }
+            if direct {
+                written += OB * hw;
+                continue;
             }
             // Copy the valid columns of each real output channel of the block.
-            let rows = (plan.out_c - (blk * OB).min(plan.out_c)).min(OB);
             if let Some(pre) = self.pre.as_deref_mut() {
                 let mut at = written;
                 for i in 0..rows {
                     let dst = &mut pre[at..at + hw];
                     for (y, d) in dst.chunks_exact_mut(plan.out_w.max(1)).enumerate() {
-                        let from = i * nr + y * plan.wph;
+                        let from = i * nr + y * fr;
                         d.copy_from_slice(&scratch[from..from + plan.out_w]);
                     }
                     at += hw;
                 }
-                // The scratch rows are whole registers (nr is a multiple of the tile width).
+                // The scratch rows are whole registers (nr is a multiple of the lane count).
                 let (vs, _) = E::as_mut_simd::<S>(&mut scratch[..rows * nr]);
                 for v in vs {
                     *v = A::simd::<S, E>(s, *v);
@@ -267,10 +293,132 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> ForwardTask<
             for i in 0..rows {
                 let dst = &mut self.out[written..written + hw];
                 for (y, d) in dst.chunks_exact_mut(plan.out_w.max(1)).enumerate() {
-                    let from = i * nr + y * plan.wph;
+                    let from = i * nr + y * fr;
                     d.copy_from_slice(&scratch[from..from + plan.out_w]);
                 }
                 written += hw;
+            }
+        }
+    }
+}
+
+/// The stride and dilation the forward tile's tap offsets are computed from: compile-time
+/// constants for a `conv!` declaration with declared parameters, run-time (a table built from
+/// the plan) otherwise.
+pub(crate) trait Geometry: 'static {
+    /// `Some([stride_h, stride_w, dilation_h, dilation_w])` when fixed at compile time.
+    const FIXED: Option<[usize; 4]>;
+}
+
+/// Stride and dilation read from the plan at run time.
+pub(crate) struct RuntimeGeometry;
+
+impl Geometry for RuntimeGeometry {
+    const FIXED: Option<[usize; 4]> = None;
+}
+
+/// Stride `SH × SW` and dilation `DH × DW` fixed at compile time.
+pub(crate) struct ConstGeometry<const SH: usize, const SW: usize, const DH: usize, const DW: usize>;
+
+impl<const SH: usize, const SW: usize, const DH: usize, const DW: usize> Geometry
+    for ConstGeometry<SH, SW, DH, DW>
+{
+    const FIXED: Option<[usize; 4]> = Some([SH, SW, DH, DW]);
+}
+
+/// What every tile of one (batch, output-channel block) unit reads.
+struct Block<'a, E, const OB: usize, const KH: usize, const KW: usize, G> {
+    xp: &'a [E],
+    wblk: &'a [E],
+    /// Tap offsets within a channel, from the plan (used when `G` is not compile-time).
+    pq: &'a [[usize; KW]; KH],
+    /// Offsets of every tap `(c, p, q)` (the loop for run-time extents).
+    taps: &'a [usize],
+    cs: usize,
+    plane: usize,
+    wph: usize,
+    /// Input distance between the registers of a tile: one register (flat run) or one
+    /// packed row (row mode).
+    xstride: usize,
+    row_mode: bool,
+    bias: [E; OB],
+    /// Distance between the scratch rows of consecutive output channels.
+    nr: usize,
+    act_in_registers: bool,
+    _g: core::marker::PhantomData<G>,
+}
+
+impl<E: SimdElement, const OB: usize, const KH: usize, const KW: usize, G: Geometry>
+    Block<'_, E, OB, KH, KW, G>
+{
+    /// Offset of tap `(p, q)` within a channel (as [`Plan::tap_offset`]): with a compile-time
+    /// geometry the phase, row and column of every unrolled tap are constants, only `plane`
+    /// and `wph` are run-time.
+    #[inline(always)]
+    fn tap(&self, p: usize, q: usize) -> usize {
+        match G::FIXED {
+            Some([sh, sw, dh, dw]) => {
+                let (rp, cp) = (p * dh, q * dw);
+                ((rp % sh) * sw + cp % sw) * self.plane + (rp / sh) * self.wph + cp / sw
+            }
+            None => self.pq[p][q],
+        }
+    }
+
+    /// The `NV` input registers of the tap at `off` for the tile starting at flat position
+    /// `n0` (row mode: at output row `n0 / lanes`).
+    #[inline(always)]
+    fn load<S: Simd, const NV: usize>(&self, off: usize, n0: usize) -> [E::V<S>; NV] {
+        let lanes = E::lanes::<S>();
+        if self.row_mode {
+            let off = off + n0 / lanes * self.xstride;
+            core::array::from_fn(|v| {
+                let at = off + v * self.xstride;
+                E::as_simd::<S>(&self.xp[at..at + lanes]).0[0]
+            })
+        } else {
+            let off = off + n0;
+            let (xs, _) = E::as_simd::<S>(&self.xp[off..off + NV * lanes]);
+            core::array::from_fn(|v| xs[v])
+        }
+    }
+
+    /// One tile: `OB` output channels × `NV` registers of flat positions from `n0`, over
+    /// every tap, starting from the bias; stored to the scratch rows, activated unless the
+    /// pre-activation is wanted too.
+    #[inline(always)]
+    fn tile<S: Simd, A: Epilogue, const NV: usize>(&self, s: S, n0: usize, scratch: &mut [E]) {
+        let width = NV * E::lanes::<S>();
+        let mut acc: [[E::V<S>; NV]; OB] =
+            core::array::from_fn(|i| [E::splat(s, self.bias[i]); NV]);
+        if unrolled(KH, KW) {
+            let src_c = self.taps.len() / (KH * KW);
+            for c in 0..src_c {
+                let wc = &self.wblk[c * KH * KW * OB..(c + 1) * KH * KW * OB];
+                for p in 0..KH {
+                    for q in 0..KW {
+                        let off = c * self.cs + self.tap(p, q);
+                        let t = (p * KW + q) * OB;
+                        let xv = self.load::<S, NV>(off, n0);
+                        fma_tap::<S, E, OB, NV>(s, &mut acc, &xv, &wc[t..t + OB]);
+                    }
+                }
+            }
+        } else {
+            for (t, &off) in self.taps.iter().enumerate() {
+                let xv = self.load::<S, NV>(off, n0);
+                fma_tap::<S, E, OB, NV>(s, &mut acc, &xv, &self.wblk[t * OB..t * OB + OB]);
+            }
+        }
+        for (i, a) in acc.iter().enumerate() {
+            let at = i * self.nr + n0;
+            let (ds, _) = E::as_mut_simd::<S>(&mut scratch[at..at + width]);
+            for (d, &v) in ds.iter_mut().zip(a) {
+                *d = if self.act_in_registers {
+                    A::simd::<S, E>(s, v)
+                } else {
+                    v
+                };
             }
         }
     }
@@ -290,14 +438,12 @@ const fn unrolled(kh: usize, kw: usize) -> bool {
 fn fma_tap<S: Simd, E: SimdElement, const OB: usize, const NV: usize>(
     s: S,
     acc: &mut [[E::V<S>; NV]; OB],
-    x: &[E],
+    xv: &[E::V<S>; NV],
     w: &[E],
 ) {
-    let (xs, _) = E::as_simd::<S>(x);
-    let xv: [E::V<S>; NV] = core::array::from_fn(|v| xs[v]);
     for (a, &wi) in acc.iter_mut().zip(w) {
         let wv = E::splat(s, wi);
-        for (av, &x) in a.iter_mut().zip(&xv) {
+        for (av, &x) in a.iter_mut().zip(xv) {
             *av = E::mul_add(s, wv, x, *av);
         }
     }

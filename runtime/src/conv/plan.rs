@@ -103,9 +103,10 @@ impl Plan {
         self.stride[0] * self.stride[1] * self.plane()
     }
 
-    /// Number of flat output positions `out_h · wph` (garbage columns included).
+    /// Number of flat output positions `(out_h − 1) · wph + out_w`: the garbage columns of
+    /// every row but the last.
     pub fn nflat(&self) -> usize {
-        self.out_h * self.wph
+        (self.out_h.max(1) - 1) * self.wph + self.out_w
     }
 
     /// Offset of tap `(p, q)` inside a channel's packed planes.
@@ -129,10 +130,10 @@ impl Plan {
         v
     }
 
-    /// Length of a packed input buffer for flat runs up to `nr ≥ nflat` positions: reads at
-    /// `tap_offset + n` for `n < nr` stay inside it.
-    pub fn packed_len(&self, nr: usize) -> usize {
-        self.src_c * self.channel_stride() + (nr - self.nflat()) + self.wph
+    /// Length of a packed input buffer read up to `reach` positions past any tap offset
+    /// (`tap_offset + n` for `n < reach`); `reach` may exceed `nflat` by at most `wph`.
+    pub fn packed_len(&self, reach: usize) -> usize {
+        self.src_c * self.channel_stride() + reach.saturating_sub(self.nflat()) + self.wph
     }
 
     /// Writes batch `b` of `src` into `buf` (length [`Plan::packed_len`]), zeros elsewhere.
