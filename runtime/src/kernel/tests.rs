@@ -178,3 +178,9 @@ fn outputs_above_the_streaming_threshold_are_exact() {
         .zip(a.iter().zip(&b))
         .all(|(&o, (&a, &g))| o == if a > 0.0 { g } else { 0.0 }));
 }
+
+#[test]
+fn the_macro_streams_only_memory_bound_bodies() {
+    assert!(Relu::STREAM_STORES && Add::STREAM_STORES && Mul::STREAM_STORES);
+    assert!(!Exp::STREAM_STORES && !Sigmoid::STREAM_STORES);
+}
