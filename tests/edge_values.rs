@@ -751,11 +751,13 @@ fn views_keep_edge_values_bit_for_bit_f64() {
 }
 
 type ScalarOp<E> = fn(&Tensor<E>, E) -> Result<Tensor<E>>;
+/// A `_scalar` tensor op, its name and the IEEE scalar operation it must match.
+type ScalarCase<E> = (&'static str, ScalarOp<E>, fn(E, E) -> E);
 
 /// The `_scalar` forms against the IEEE scalar operation for every pair of edge values.
 fn scalar_table<E: SimdElement>() {
     let values = repeated(&edges::<E>(), 3);
-    let ops: [(&str, ScalarOp<E>, fn(E, E) -> E); 4] = [
+    let ops: [ScalarCase<E>; 4] = [
         ("add_scalar", Tensor::add_scalar, |a, b| a + b),
         ("sub_scalar", Tensor::sub_scalar, |a, b| a - b),
         ("mul_scalar", Tensor::mul_scalar, |a, b| a * b),
