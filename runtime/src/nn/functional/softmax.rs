@@ -592,7 +592,8 @@ impl<E: SimdElement> Tensor<E> {
     /// let x = Tensor::<f64>::from_vec(vec![1.0, 1.0], &[2]).unwrap();
     /// let mut out = Tensor::<f64>::zeros(&[2]).unwrap();
     /// x.log_softmax_into(0, &mut out).unwrap();
-    /// assert_eq!(out.to_vec(), vec![-(2.0f64.ln()); 2]);
+    /// // The SIMD ln is within 1 ulp of the correctly rounded value.
+    /// assert!(out.to_vec().iter().all(|v| (v + 2.0f64.ln()).abs() <= 2.0 * f64::EPSILON));
     /// ```
     ///
     /// # Errors
