@@ -29,15 +29,15 @@
 //! | `abs`, `signum`, `max`, `min`, `clamp`, `relu`, `floor`, `ceil`, `round` | exact | | | 0 |
 //!
 //! "dense" is 2 M inputs per type and function (random bit patterns plus uniform samples of
-//! [-30, 30]); CI runs a smaller dense sample (`runtime/tests/simd_accuracy.rs`) on every
+//! [-30, 30]); CI runs a smaller dense sample (`runtime/tests/simd/accuracy.rs`) on every
 //! backend of the machine, and asserts identical results (NaN-ness included) across backends. The exhaustive
 //! column was measured on 2026-11-26 (AVX-512 dispatch, 2 threads, 1–17 min per function) with
 //! `SIMD_SWEEP=exp,exp2,ln,log2,log1p,expm1,tanh,sigmoid,erf,sin cargo test --release -p
-//! simdgrad --test simd_exhaustive -- --ignored --nocapture` (`cos`: 1 ulp at `-4.2286396e-4`,
+//! simdgrad --test simd -- --ignored --nocapture exhaustive::` (`cos`: 1 ulp at `-4.2286396e-4`,
 //! 11 min; `rsqrt`: 1 ulp at the subnormal `4e-45`, 2 min; `sqrt` and `recip`: 0 ulp,
 //! correctly rounded for every input, 139 s / 148 s on a loaded machine; all 2026-11-26, same
 //! command with `SIMD_SWEEP=cos` / `rsqrt` / `sqrt,recip`; "–" = not run); the dense columns
-//! with `… --test simd_exhaustive -- --ignored --nocapture print_dense`.
+//! with `… --test simd -- --ignored --nocapture print_dense`.
 //!
 //! # Special values
 //!

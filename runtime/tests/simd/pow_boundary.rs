@@ -8,9 +8,7 @@
 //! (registers whose lanes straddle the threshold) and alone in a full register (so a register
 //! takes the fast or the exact path as a whole, the way a kernel over one repeated value does).
 
-mod simd_common;
-
-use simd_common::{backends, run, ulp32, ulp64, Func};
+use crate::common::{backends, run, ulp32, ulp64, Func};
 
 /// The documented `powf` bound (runtime/src/simd/math/mod.rs), in ulps of the result.
 const BOUND: u64 = 2;

@@ -1,9 +1,7 @@
 //! Reductions against a scalar f64 reference on random shapes and layouts (the reduced dim kept
 //! with size 1), MiniTorch's sum/mean cases, empty dims, NaN propagation, and `sum_to_shape`.
 
-mod ops_util;
-
-use ops_util::{make, normal, random_shape, rng, values, KINDS};
+use crate::ops_util::{make, normal, random_shape, rng, values, KINDS};
 use simdgrad::simd::SimdElement;
 use simdgrad::Tensor;
 
@@ -177,7 +175,12 @@ fn reduce_rejects_a_bad_dim() {
 #[test]
 fn sum_to_shape_sums_over_the_broadcast_dims() {
     let mut r = rng(23);
-    let g = make::<f64>(&[4, 3, 5, 2], ops_util::Kind::Permuted, &mut r, &mut normal);
+    let g = make::<f64>(
+        &[4, 3, 5, 2],
+        crate::ops_util::Kind::Permuted,
+        &mut r,
+        &mut normal,
+    );
     let gv = values(&g);
     for target in [
         vec![3, 1, 2],

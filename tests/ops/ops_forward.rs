@@ -2,9 +2,7 @@
 //! included) in every layout (contiguous, permuted, narrowed, strided, broadcast), in f32 and
 //! f64: exact for the correctly rounded ops, within the stated ulps for the math functions.
 
-mod ops_util;
-
-use ops_util::{make, normal, positive, random_shape, rng, ulps, values, KINDS};
+use crate::ops_util::{make, normal, positive, random_shape, rng, ulps, values, KINDS};
 use rand::rngs::StdRng;
 use rand::Rng;
 use simdgrad::simd::SimdElement;

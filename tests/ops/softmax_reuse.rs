@@ -6,6 +6,8 @@ use simdgrad::parallel::{self, Parallelism};
 use simdgrad::tensor::set_buffer_reuse;
 use simdgrad::{Error, Tensor};
 
+use crate::with_parallelism;
+
 /// Large enough (1 MiB of f32) that its buffer is cached when dropped.
 const ROWS: usize = 256;
 const COLS: usize = 1024;
@@ -112,7 +114,6 @@ fn turning_reuse_off_changes_no_value() {
 fn the_threaded_row_split_gives_the_same_bits() {
     let x = Tensor::<f32>::randn_seeded(&[37, 129], 7).unwrap();
     let g = Tensor::<f32>::randn_seeded(&[37, 129], 8).unwrap();
-    let before = parallel::get();
     let run = || {
         let y = x.softmax(-1).unwrap();
         let l = x.log_softmax(-1).unwrap();
@@ -123,16 +124,19 @@ fn the_threaded_row_split_gives_the_same_bits() {
             log_softmax_backward(&l, &g, -1).unwrap().to_vec(),
         )
     };
-    parallel::set(Parallelism {
-        threads: 1,
-        ..before
-    });
-    let one = run();
-    parallel::set(Parallelism {
-        threads: 3,
-        min_work_per_task: 1,
-    });
-    let three = run();
-    parallel::set(before);
+    let one = with_parallelism(
+        Parallelism {
+            threads: 1,
+            ..parallel::get()
+        },
+        run,
+    );
+    let three = with_parallelism(
+        Parallelism {
+            threads: 3,
+            min_work_per_task: 1,
+        },
+        run,
+    );
     assert_eq!(one, three);
 }

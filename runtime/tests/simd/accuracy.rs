@@ -1,11 +1,9 @@
 //! Accuracy and edge-value tests of the vector math functions on every pulp backend of this
 //! machine (dispatch, AVX2, AVX-512, scalar): a dense sample of the whole domain plus an edge
 //! table, against f64 references (rounded to f32 for f32). The exhaustive f32 sweep is the
-//! `#[ignore]`d test in `simd_exhaustive.rs`.
+//! `#[ignore]`d test in `exhaustive.rs`.
 
-mod simd_common;
-
-use simd_common::{
+use crate::common::{
     backends, edge_values_f32, edge_values_f64, reference, run, scalar, ulp32, ulp64, Backend,
     Func, Rng, UNARY,
 };

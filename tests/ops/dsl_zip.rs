@@ -2,9 +2,7 @@
 //! length 0..=67, broadcast operands, edge values, f32 and f64) and both generated partials
 //! against f64 central differences.
 
-mod dsl_support;
-
-use dsl_support::*;
+use crate::dsl_support::*;
 use simdgrad::kernel::ZipKernel;
 
 /// The example.

@@ -225,20 +225,23 @@ fn only_operands_that_require_grad_get_a_gradient() {
 
 #[test]
 fn large_batched_and_threaded_products_match_single_threaded_ones() {
-    let before = parallel::get();
     let a = randn(&[64, 16, 24], 1);
     let b = randn(&[24, 32], 2);
     let big_a = randn(&[300, 200], 3);
     let big_b = randn(&[200, 250], 4);
     let mut results = Vec::new();
     for threads in [1, 2] {
-        parallel::set(parallel::Parallelism { threads, ..before });
-        results.push((
-            a.matmul(&b).unwrap().to_vec(),
-            big_a.matmul(&big_b).unwrap().to_vec(),
-        ));
+        let p = parallel::Parallelism {
+            threads,
+            ..parallel::get()
+        };
+        results.push(crate::with_parallelism(p, || {
+            (
+                a.matmul(&b).unwrap().to_vec(),
+                big_a.matmul(&big_b).unwrap().to_vec(),
+            )
+        }));
     }
-    parallel::set(before);
     assert_matches_reference(&a, &b);
     for (x, y) in results[0].0.iter().zip(&results[1].0) {
         assert!((x - y).abs() <= 1e-12 * (1.0 + x.abs()));

@@ -3,15 +3,13 @@
 //! to f32. Ignored by default (minutes per function); run with
 //!
 //! ```text
-//! cargo test --release -p simdgrad --test simd_exhaustive -- --ignored --nocapture
-//! SIMD_SWEEP=exp,ln cargo test --release -p simdgrad --test simd_exhaustive -- --ignored --nocapture
+//! cargo test --release -p simdgrad --test simd -- --ignored --nocapture exhaustive::
+//! SIMD_SWEEP=exp,ln cargo test --release -p simdgrad --test simd -- --ignored --nocapture exhaustive::
 //! ```
 //!
 //! It also prints the maximum ulp error over the dense sample for every function, f32 and f64.
 
-mod simd_common;
-
-use simd_common::{reference, run, ulp32, ulp64, Backend, Func, Rng, UNARY};
+use crate::common::{reference, run, ulp32, ulp64, Backend, Func, Rng, UNARY};
 
 fn name(f: Func) -> String {
     format!("{f:?}").to_lowercase()

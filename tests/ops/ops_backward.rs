@@ -2,9 +2,7 @@
 //! (the derivatives themselves are derived by the macro; these tests check the drivers that
 //! apply them: broadcasting, reduced dims, layouts).
 
-mod ops_util;
-
-use ops_util::{make, normal, rng, values, Kind};
+use crate::ops_util::{make, normal, rng, values, Kind};
 use simdgrad::Tensor;
 
 fn leaf(v: Vec<f64>, shape: &[usize]) -> Tensor<f64> {
