@@ -45,9 +45,9 @@ pub trait ConvDecl: Copy + Default + Send + Sync + 'static {
     const PARAMS: Option<[ConvParams; 2]>;
     /// Whether a bias is optional, required or forbidden.
     const BIAS: BiasRule;
-    /// The engine kernel the declaration is monomorphised on: [`super::Specialised`] on the
-    /// declared extents, stride, dilation and padding, or [`super::Fixed`] on the extents for
-    /// `params = runtime`.
+    /// The kernel the declaration runs: [`super::Specialised`] (checks the declared stride,
+    /// dilation and padding, then runs [`super::Fixed`] of the declared extents), or
+    /// [`super::Fixed`] for `params = runtime`.
     type Kernel: ConvKernel;
     /// The fused activation ([`super::NoActivation`] or [`super::Activated`]).
     type Epilogue: Epilogue;
