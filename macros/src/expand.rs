@@ -381,6 +381,9 @@ impl Op<'_> {
                 ) -> #v #b_back_y
             }
 
+            #[automatically_derived]
+            impl #rt::ConvActivation for #k {}
+
             #scalar_fn
         }
     }

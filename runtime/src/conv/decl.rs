@@ -180,6 +180,39 @@ pub fn forward_fused<D: ConvDecl, E: SimdElement, A: Epilogue>(
     D::Kernel::forward_fused::<E, A>(s, x, w, bias, out, pre)
 }
 
+/// The declared forward: `D`'s bias rule, then [`forward_fused`] with `D`'s own activation,
+/// writing the pre-activation to `pre` when given.
+///
+/// Generic over `D` so generated code names the activation type only in its `ConvDecl` impl:
+/// a type that is not an activation is then reported once, at the user's token.
+///
+/// # Errors
+/// As [`check_bias`] and [`forward_fused`].
+pub fn forward<D: ConvDecl, E: SimdElement>(
+    s: &ConvShape,
+    x: StridedRef<'_, E, 4>,
+    w: StridedRef<'_, E, 4>,
+    bias: Option<&[E]>,
+    out: &mut [E],
+    pre: Option<&mut [E]>,
+) -> Result<()> {
+    check_bias::<D>(bias.is_some())?;
+    forward_fused::<D, E, D::Epilogue>(s, x, w, bias, out, pre)
+}
+
+/// The gradient of `D`'s pre-activation, `grad_z = grad_out · act'(pre)` ([`Epilogue::backward`]
+/// of `D::Epilogue`).
+///
+/// # Errors
+/// [`Error::LengthMismatch`] if the slices differ in length.
+pub fn backward_activation<D: ConvDecl, E: SimdElement>(
+    pre: &[E],
+    grad_out: &[E],
+    grad_z: &mut [E],
+) -> Result<()> {
+    D::Epilogue::backward(pre, grad_out, grad_z)
+}
+
 /// [`ConvKernel::backward_input`] of `D::Kernel` after checking `s` against `D`.
 ///
 /// # Errors

@@ -42,7 +42,7 @@ mod strided;
 mod tests;
 
 pub use decl::{BiasRule, ConvDecl};
-pub use epilogue::{Activated, Epilogue, NoActivation};
+pub use epilogue::{Activated, ConvActivation, Epilogue, NoActivation};
 pub use params::ConvParams;
 pub use shape::ConvShape;
 pub use specialised::Specialised;
