@@ -381,31 +381,38 @@ impl Op<'_> {
                 ) -> #v #b_back_y
             }
 
+            #[automatically_derived]
+            impl #rt::ConvActivation for #k {}
+
             #scalar_fn
         }
     }
 
+    /// The partials of a two-input body (`#[zip]`, `#[reduce]`) with respect to each input,
+    /// their text, and the `∂f/∂p` doc lines that state them.
+    fn two_partials(&mut self) -> ([Id; 2], [String; 2], [(String, String); 2]) {
+        let p = [self.g.input(input::P0), self.g.input(input::P1)];
+        let one = self.g.constant(1.0);
+        let d = gradient(&mut self.g, self.root, one, &p);
+        let d = [d[0], d[1]];
+        let t = d.map(|n| self.text(n));
+        let fname = self.func.ident.to_string();
+        let docs = [0, 1].map(|i| (format!("∂{fname}/∂{}", self.param(i)), t[i].clone()));
+        (d, t, docs)
+    }
+
     fn zip(&mut self) -> TokenStream {
         let root = self.root;
-        let a = self.g.input(input::P0);
-        let b = self.g.input(input::P1);
-        let one = self.g.constant(1.0);
-        let d = gradient(&mut self.g, root, one, &[a, b]);
-        let (da, db) = (d[0], d[1]);
+        let ([da, db], [ta, tb], partials) = self.two_partials();
         let gin = self.g.input(input::GRAD);
         let ga = self.g.add(Node::Mul(gin, da));
         let gb = self.g.add(Node::Mul(gin, db));
         let formula = self.text(root);
-        let (ta, tb) = (self.text(da), self.text(db));
         let name = self.func.ident.to_string();
         let k = self.kernel.clone();
-        let fname = self.func.ident.to_string();
         let doc = self.doc(
             &formula,
-            &[
-                (format!("∂{fname}/∂{}", self.param(0)), ta.clone()),
-                (format!("∂{fname}/∂{}", self.param(1)), tb.clone()),
-            ],
+            &partials,
             &format!(
                 "Use it through `ZipKernel`: `{k}.forward(&a, &b, &mut out)`, \
                  `{k}.backward(&a, &b, &grad_out, &mut grad_a, &mut grad_b)`, \
@@ -458,23 +465,14 @@ impl Op<'_> {
 
     fn reduce(&mut self, identity: f64) -> TokenStream {
         let root = self.root;
-        let acc = self.g.input(input::P0);
-        let x = self.g.input(input::P1);
-        let one = self.g.constant(1.0);
-        let d = gradient(&mut self.g, root, one, &[acc, x]);
-        let (dacc, dx) = (d[0], d[1]);
+        let ([dacc, dx], [tacc, tx], partials) = self.two_partials();
         let pattern = pattern(&mut self.g, root);
         let formula = self.text(root);
-        let (tacc, tx) = (self.text(dacc), self.text(dx));
         let name = self.func.ident.to_string();
         let k = self.kernel.clone();
-        let fname = self.func.ident.to_string();
         let doc = self.doc(
             &formula,
-            &[
-                (format!("∂{fname}/∂{}", self.param(0)), tacc.clone()),
-                (format!("∂{fname}/∂{}", self.param(1)), tx.clone()),
-            ],
+            &partials,
             &format!(
                 "Identity: `{}`. Detected pattern: `{pattern}` (selects the backward rule). \
                  Use it through `ReduceKernel`: `{k}.fold(&x)`, `{k}.backward(&x, grad_out, \

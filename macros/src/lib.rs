@@ -24,6 +24,7 @@
 //!   the per-register SIMD forward, value-and-derivative and backward functions, all
 //!   `#[inline(always)]`. The slice drivers (`Gelu.forward(&x, &mut y)`,
 //!   `Gelu.backward(&x, &grad_y, &mut grad_x)`, `fold`, …) are provided methods of the traits;
+//! * for `#[map]`, `impl ConvActivation for Gelu`, so `conv! { …, activation = Gelu }` accepts it;
 //! * the function itself, same name, signature and attributes, now computing
 //!   `<Gelu as MapKernel>::scalar::<f32>(x)` — one source of truth.
 //!

@@ -2,8 +2,8 @@
 //! through `::simdgrad::__private`. Not public API: names here may change in any release.
 
 pub use crate::conv::{
-    Activated, BiasRule, ConvDecl, ConvKernel, ConvParams, ConvShape, Epilogue, Fixed,
-    NoActivation, Specialised, StridedRef,
+    Activated, BiasRule, ConvActivation, ConvDecl, ConvKernel, ConvParams, ConvShape, Epilogue,
+    Fixed, NoActivation, Specialised, StridedRef,
 };
 pub use crate::kernel::{MapKernel, ReduceKernel, ReducePattern, ZipKernel};
 pub use crate::pool::{Fixed as PoolFixed, PoolKernel};
@@ -20,7 +20,8 @@ pub mod pool_reduce {
 /// The runtime half of `conv!` declarations.
 pub mod conv_decl {
     pub use crate::conv::decl::{
-        backward_input, backward_weight, check_bias, check_shape, forward_fused, params, shape,
+        backward_activation, backward_input, backward_weight, check_bias, check_shape, forward,
+        forward_fused, params, shape,
     };
     pub use crate::nn::functional::conv::declared;
 }

@@ -12,7 +12,7 @@ use pulp::{Arch, Simd, WithSimd};
 use crate::simd::SimdElement;
 use crate::{Error, Result};
 
-mod extreme;
+pub(crate) mod extreme;
 mod store;
 
 /// Bytes of the accumulator block of [`ReduceKernel::fold_rows`]: it stays in L1 beside the

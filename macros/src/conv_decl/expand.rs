@@ -2,9 +2,9 @@
 //! `ConvDecl` and `ConvKernel` impls, slice-level methods, and the differentiable tensor op.
 //! Everything reaches the runtime through `::simdgrad::__private`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use syn::spanned::Spanned;
+use syn::Type;
 
 use super::parse::{Axis, Bias, Decl};
 use crate::names::upper_camel;
@@ -22,6 +22,34 @@ fn axis_tokens(a: &Axis) -> TokenStream {
         padding_after: #after,
         dilation: #dilation,
     })
+}
+
+/// `Activated<t>`, spanned from the first to the last of the user's `activation = …` tokens.
+/// The `ConvDecl` impl is the one place generated code names the activation (the methods reach
+/// it through `Self`), so a type that is not a `#[simdgrad::map]` kernel fails the runtime's
+/// `ConvActivation` bound once, underlined at the user's type.
+fn activated(rt: &TokenStream, t: &Type) -> TokenStream {
+    let tokens = t.to_token_stream();
+    let first = tokens
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |tt| tt.span());
+    let last = tokens.into_iter().last().map_or(first, |tt| tt.span());
+    let head = respan(quote!(#rt::Activated<), first);
+    let close = quote_spanned!(last=> >);
+    quote!(#head #t #close)
+}
+
+/// `tokens` with every span set to `span` (delimited groups are not expected here).
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            tt.set_span(span);
+            tt
+        })
+        .collect()
 }
 
 /// The declaration in words, for the rustdoc and `ConvDecl::DECLARATION`.
@@ -109,18 +137,9 @@ pub fn expand(d: &Decl) -> TokenStream {
         Bias::Required => quote!(Required),
         Bias::Forbidden => quote!(Forbidden),
     };
-    let (epilogue, act_check) = match &d.activation {
-        Some(t) => {
-            // Spanned at the user's path, so a type that is not a map kernel is reported there.
-            let check = quote_spanned! {t.span()=>
-                const _: fn() = || {
-                    fn activation_must_be_a_map_kernel<K: #rt::MapKernel + ::core::default::Default>() {}
-                    activation_must_be_a_map_kernel::<#t>();
-                };
-            };
-            (quote!(#rt::Activated<#t>), check)
-        }
-        None => (quote!(#rt::NoActivation), quote!()),
+    let epilogue = match &d.activation {
+        Some(t) => activated(&rt, t),
+        None => quote!(#rt::NoActivation),
     };
 
     // Rank-1 methods take 3-D views and hand the engine their unit-height 4-D form.
@@ -154,29 +173,59 @@ pub fn expand(d: &Decl) -> TokenStream {
     } else {
         " `out = conv(x, w) + bias`; `out` contiguous (B, O, …)."
     };
-    let saving = has_act.then(|| {
+    // `forward`, and with an activation `forward_saving`, which also keeps the pre-activation
+    // for the backward pass: one body, differing in the `pre` argument and the docs.
+    let forward = |saving: bool| {
+        let (f, doc, pre_arg, pre) = if saving {
+            (
+                format_ident!("forward_saving"),
+                quote! {
+                    /// As [`Self::forward`], also writing the pre-activation `conv(x, w) + bias` to
+                    /// `pre` (same length as `out`), which [`Self::backward_activation`] needs.
+                    ///
+                    /// # Errors
+                    /// As [`Self::forward`].
+                    #[allow(clippy::too_many_arguments)]
+                },
+                quote!(pre: &mut [E],),
+                quote!(::core::option::Option::Some(pre)),
+            )
+        } else {
+            (
+                format_ident!("forward"),
+                quote! {
+                    #[doc = #forward_doc]
+                    ///
+                    /// # Errors
+                    /// `Error::InvalidArgument` if `s` is not a shape of this declaration, a view does
+                    /// not match `s`, or the bias breaks the declared rule; `Error::LengthMismatch`
+                    /// for a wrong bias or output length.
+                },
+                quote!(),
+                quote!(::core::option::Option::None),
+            )
+        };
         quote! {
-            /// As [`Self::forward`], also writing the pre-activation `conv(x, w) + bias` to
-            /// `pre` (same length as `out`), which [`Self::backward_activation`] needs.
-            ///
-            /// # Errors
-            /// As [`Self::forward`].
-            #[allow(clippy::too_many_arguments)]
-            pub fn forward_saving<E: #rt::SimdElement>(
+            #doc
+            pub fn #f<E: #rt::SimdElement>(
                 self,
                 s: &#rt::ConvShape,
                 x: #rt::StridedRef<'_, E, #n>,
                 w: #rt::StridedRef<'_, E, #n>,
                 bias: ::core::option::Option<&[E]>,
                 out: &mut [E],
-                pre: &mut [E],
+                #pre_arg
             ) -> #rt::Result<()> {
                 #x4 #w4
-                #rt::conv_decl::check_bias::<Self>(bias.is_some())?;
-                #rt::conv_decl::forward_fused::<Self, E, #epilogue>(
-                    s, x, w, bias, out, ::core::option::Option::Some(pre),
-                )
+                #rt::conv_decl::forward::<Self, E>(s, x, w, bias, out, #pre)
             }
+        }
+    };
+    let plain_forward = forward(false);
+    let saving = has_act.then(|| {
+        let forward_saving = forward(true);
+        quote! {
+            #forward_saving
 
             /// The gradient of the pre-activation: `grad_z = grad_out · act'(pre)`, the
             /// activation's derived derivative; feed it to [`Self::backward_input`] and
@@ -190,7 +239,7 @@ pub fn expand(d: &Decl) -> TokenStream {
                 grad_out: &[E],
                 grad_z: &mut [E],
             ) -> #rt::Result<()> {
-                <#epilogue as #rt::Epilogue>::backward(pre, grad_out, grad_z)
+                #rt::conv_decl::backward_activation::<Self, E>(pre, grad_out, grad_z)
             }
         }
     });
@@ -257,8 +306,6 @@ pub fn expand(d: &Decl) -> TokenStream {
         #[derive(Clone, Copy, Debug, Default)]
         #vis struct #ty;
 
-        #act_check
-
         impl #rt::ConvDecl for #ty {
             const NAME: &'static str = #name_str;
             const DECLARATION: &'static str = #words;
@@ -304,26 +351,7 @@ pub fn expand(d: &Decl) -> TokenStream {
                 #rt::conv_decl::shape::<Self>(&input, &weight, params)
             }
 
-            #[doc = #forward_doc]
-            ///
-            /// # Errors
-            /// `Error::InvalidArgument` if `s` is not a shape of this declaration, a view does
-            /// not match `s`, or the bias breaks the declared rule; `Error::LengthMismatch`
-            /// for a wrong bias or output length.
-            pub fn forward<E: #rt::SimdElement>(
-                self,
-                s: &#rt::ConvShape,
-                x: #rt::StridedRef<'_, E, #n>,
-                w: #rt::StridedRef<'_, E, #n>,
-                bias: ::core::option::Option<&[E]>,
-                out: &mut [E],
-            ) -> #rt::Result<()> {
-                #x4 #w4
-                #rt::conv_decl::check_bias::<Self>(bias.is_some())?;
-                #rt::conv_decl::forward_fused::<Self, E, #epilogue>(
-                    s, x, w, bias, out, ::core::option::Option::None,
-                )
-            }
+            #plain_forward
 
             #saving
 

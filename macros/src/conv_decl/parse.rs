@@ -29,6 +29,10 @@ const PADDING_FORMS: &str = "`valid`, `same`, `anchored_start`, `anchored_end` (
      `anchored_top_left` / `anchored_bottom_right` (rank 2), `anchored_left` / `anchored_right` \
      (rank 1), an integer `p`, a per-axis list `[p, …]`, or per-axis `[[before, after], …]`";
 
+/// What `activation` takes, for its parse errors.
+const ACTIVATION_FORM: &str =
+    "a path to a `#[simdgrad::map]` kernel type, like `simdgrad::ops::builtins::Relu`";
+
 /// One axis of a declaration, in the runtime's `ConvParams` terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Axis {
@@ -120,12 +124,29 @@ impl Parse for Decls {
                         format!("expected a key: one of {}", KEYS.join(", ")),
                     )
                 })?;
-                input.parse::<Token![=]>().map_err(|e| {
+                let eq = input.parse::<Token![=]>().map_err(|e| {
                     syn::Error::new(e.span(), format!("expected `=` after `{key}`"))
                 })?;
+                // syn's own messages list every token a type or an expression may start with;
+                // say instead what the key takes, at the `=` when the value is missing.
+                let missing = input.is_empty() || input.peek(Token![,]) || input.peek(Token![;]);
                 let value = if key == "activation" {
-                    Value::Type(input.parse()?)
+                    if missing {
+                        return Err(syn::Error::new(
+                            eq.span,
+                            format!("expected a value after `activation =`: {ACTIVATION_FORM}"),
+                        ));
+                    }
+                    Value::Type(input.parse().map_err(|e| {
+                        syn::Error::new(e.span(), format!("`activation` is {ACTIVATION_FORM}"))
+                    })?)
                 } else {
+                    if missing {
+                        return Err(syn::Error::new(
+                            eq.span,
+                            format!("expected a value after `{key} =`"),
+                        ));
+                    }
                     Value::Expr(input.parse()?)
                 };
                 entries.push(Entry { key, value });
@@ -549,10 +570,7 @@ fn validate(errs: &mut Errors, raw: RawDecl) -> Option<Decl> {
                 }
             }
             _ => {
-                errs.at(
-                    t.span(),
-                    "`activation` is a path to a `#[simdgrad::map]` kernel type, like `simdgrad::ops::builtins::Relu`",
-                );
+                errs.at(t.span(), format!("`activation` is {ACTIVATION_FORM}"));
                 return None;
             }
         },

@@ -84,7 +84,7 @@ fn gelu() -> TokenStream {
 }
 
 #[test]
-fn map_expansion_is_a_struct_an_impl_and_the_scalar_function() {
+fn map_expansion_is_a_struct_its_impls_and_the_scalar_function() {
     let file = expand_ok(Kind::Map, quote!(), gelu());
     let kinds: Vec<&str> = file
         .items
@@ -95,7 +95,12 @@ fn map_expansion_is_a_struct_an_impl_and_the_scalar_function() {
                 assert!(matches!(s.vis, syn::Visibility::Public(_)));
                 "struct"
             }
-            syn::Item::Impl(_) => "impl",
+            syn::Item::Impl(i) => match i.trait_.as_ref().and_then(|(_, p, _)| p.segments.last()) {
+                Some(t) if t.ident == "MapKernel" => "impl MapKernel",
+                // So `conv! { activation = Gelu }` accepts it.
+                Some(t) if t.ident == "ConvActivation" => "impl ConvActivation",
+                _ => "other impl",
+            },
             syn::Item::Fn(f) => {
                 assert_eq!(f.sig.ident, "gelu");
                 let doc = f.attrs.iter().any(|a| a.path().is_ident("doc"));
@@ -105,7 +110,10 @@ fn map_expansion_is_a_struct_an_impl_and_the_scalar_function() {
             _ => "other",
         })
         .collect();
-    assert_eq!(kinds, ["struct", "impl", "fn"]);
+    assert_eq!(
+        kinds,
+        ["struct", "impl MapKernel", "impl ConvActivation", "fn"]
+    );
 }
 
 #[test]

@@ -45,9 +45,9 @@ pub trait ConvDecl: Copy + Default + Send + Sync + 'static {
     const PARAMS: Option<[ConvParams; 2]>;
     /// Whether a bias is optional, required or forbidden.
     const BIAS: BiasRule;
-    /// The engine kernel the declaration is monomorphised on: [`super::Specialised`] on the
-    /// declared extents, stride, dilation and padding, or [`super::Fixed`] on the extents for
-    /// `params = runtime`.
+    /// The kernel the declaration runs: [`super::Specialised`] (checks the declared stride,
+    /// dilation and padding, then runs [`super::Fixed`] of the declared extents), or
+    /// [`super::Fixed`] for `params = runtime`.
     type Kernel: ConvKernel;
     /// The fused activation ([`super::NoActivation`] or [`super::Activated`]).
     type Epilogue: Epilogue;
@@ -178,6 +178,39 @@ pub fn forward_fused<D: ConvDecl, E: SimdElement, A: Epilogue>(
 ) -> Result<()> {
     check_shape::<D>(s)?;
     D::Kernel::forward_fused::<E, A>(s, x, w, bias, out, pre)
+}
+
+/// The declared forward: `D`'s bias rule, then [`forward_fused`] with `D`'s own activation,
+/// writing the pre-activation to `pre` when given.
+///
+/// Generic over `D` so generated code names the activation type only in its `ConvDecl` impl:
+/// a type that is not an activation is then reported once, at the user's token.
+///
+/// # Errors
+/// As [`check_bias`] and [`forward_fused`].
+pub fn forward<D: ConvDecl, E: SimdElement>(
+    s: &ConvShape,
+    x: StridedRef<'_, E, 4>,
+    w: StridedRef<'_, E, 4>,
+    bias: Option<&[E]>,
+    out: &mut [E],
+    pre: Option<&mut [E]>,
+) -> Result<()> {
+    check_bias::<D>(bias.is_some())?;
+    forward_fused::<D, E, D::Epilogue>(s, x, w, bias, out, pre)
+}
+
+/// The gradient of `D`'s pre-activation, `grad_z = grad_out · act'(pre)` ([`Epilogue::backward`]
+/// of `D::Epilogue`).
+///
+/// # Errors
+/// [`Error::LengthMismatch`] if the slices differ in length.
+pub fn backward_activation<D: ConvDecl, E: SimdElement>(
+    pre: &[E],
+    grad_out: &[E],
+    grad_z: &mut [E],
+) -> Result<()> {
+    D::Epilogue::backward(pre, grad_out, grad_z)
 }
 
 /// [`ConvKernel::backward_input`] of `D::Kernel` after checking `s` against `D`.

@@ -10,10 +10,10 @@
 //! exactly the output's (a 1-D conv whose width is whole registers).
 //!
 //! Waste control: the flat run stops at the last row's last valid column, and its final
-//! registers get a narrower tile (`NV` = 1..5) instead of a whole padded tile. When an output
-//! row fits one register and that wastes fewer lanes than the flat run (conv2d_C: a 14-wide
-//! output on 16 lanes computes 224 positions instead of 256 for its 196), the tile runs in
-//! *row mode*: register `v` holds output row `v`, loaded one packed row apart.
+//! registers get narrower tiles (of 2 and 1 registers) instead of a whole padded tile. When an
+//! output row fits one register and that wastes fewer lanes than the flat run (conv2d_C: a
+//! 14-wide output on 16 lanes computes 224 positions instead of 256 for its 196), the tile runs
+//! in *row mode*: register `v` holds output row `v`, loaded one packed row apart.
 //!
 //! Weight gradient: `gw[o][tap] = Σ_n g[o][n] · X[tap_offset + n]`, a tile of 4 output channels
 //! × 6 taps of vector accumulators over a cache-sized segment of `n`, reduced at the end of each
@@ -96,13 +96,7 @@ fn tasks_for(macs: usize, units: usize) -> usize {
 /// through the epilogue `A` while the tile is still in registers (or in the block's scratch row,
 /// when the pre-activation is also wanted in `pre`, same layout as `out`).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn forward<
-    E: SimdElement,
-    A: Epilogue,
-    const KH: usize,
-    const KW: usize,
-    G: Geometry,
->(
+pub(crate) fn forward<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize>(
     plan: &Plan,
     src: StridedRef<'_, E, 4>,
     weight: impl Fn(usize, usize, usize, usize) -> E,
@@ -135,7 +129,7 @@ pub(crate) fn forward<
             .as_ref()
             .map(|p| p[t].lock().unwrap_or_else(|e| e.into_inner()));
         let (u0, u1) = ranges[t];
-        arch().dispatch(ForwardTask::<E, A, KH, KW, G> {
+        arch().dispatch(ForwardTask::<E, A, KH, KW> {
             plan,
             src,
             wpk: &wpk,
@@ -151,7 +145,7 @@ pub(crate) fn forward<
     });
 }
 
-struct ForwardTask<'a, E, A, const KH: usize, const KW: usize, G: Geometry> {
+struct ForwardTask<'a, E, A, const KH: usize, const KW: usize> {
     plan: &'a Plan,
     src: StridedRef<'a, E, 4>,
     wpk: &'a [E],
@@ -162,11 +156,11 @@ struct ForwardTask<'a, E, A, const KH: usize, const KW: usize, G: Geometry> {
     units: (usize, usize),
     out: &'a mut [E],
     pre: Option<&'a mut [E]>,
-    _a: core::marker::PhantomData<(A, G)>,
+    _a: core::marker::PhantomData<A>,
 }
 
-impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G: Geometry> WithSimd
-    for ForwardTask<'_, E, A, KH, KW, G>
+impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> WithSimd
+    for ForwardTask<'_, E, A, KH, KW>
 {
     type Output = ();
     #[inline(always)]
@@ -179,9 +173,7 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G: Geometry>
     }
 }
 
-impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G: Geometry>
-    ForwardTask<'_, E, A, KH, KW, G>
-{
+impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> ForwardTask<'_, E, A, KH, KW> {
     #[inline(always)]
     fn run<S: Simd, const OB: usize, const NV: usize>(mut self, s: S) {
         // Without a pre-activation copy the activation is applied in registers, before the
@@ -206,7 +198,7 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G: Geometry>
         let mut scratch = vec![E::ZERO; OB * nr];
         let ntaps = plan.src_c * plan.kh * plan.kw;
         let hw = plan.out_h * plan.out_w;
-        // Tap offsets within one channel, for the specialised kernels.
+        // Tap offsets within one channel, for the unrolled kernels.
         let mut pq = [[0usize; KW]; KH];
         for (p, row) in pq.iter_mut().enumerate() {
             for (q, v) in row.iter_mut().enumerate() {
@@ -230,20 +222,17 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G: Geometry>
                     _ => E::ZERO,
                 }
             });
-            let block = Block::<E, OB, KH, KW, G> {
+            let block = Block::<E, OB, KH, KW> {
                 xp: &xp,
                 wblk,
                 pq: &pq,
                 taps: self.taps,
                 cs,
-                plane: plan.plane(),
-                wph: plan.wph,
                 xstride,
                 row_mode,
                 bias,
                 nr,
                 act_in_registers,
-                _g: core::marker::PhantomData,
             };
             let rows = (plan.out_c - (blk * OB).min(plan.out_c)).min(OB);
             // When the flat positions are exactly the output's (no garbage column, whole
@@ -259,15 +248,17 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G: Geometry>
             for r0 in (0..full).step_by(NV) {
                 block.tile::<S, A, NV>(s, r0 * lanes, dst);
             }
-            // The last registers get a narrower tile, so no output register is computed twice.
-            let n0 = full * lanes;
-            match regs - full {
-                0 => {}
-                1 => block.tile::<S, A, 1>(s, n0, dst),
-                2 => block.tile::<S, A, 2>(s, n0, dst),
-                3 => block.tile::<S, A, 3>(s, n0, dst),
-                4 => block.tile::<S, A, 4>(s, n0, dst),
-                _ => block.tile::<S, A, 5>(s, n0, dst),
+            // The last registers get tiles of 2, then 1 register, so no output register is
+            // computed twice. Two tail widths instead of one per remainder (1..=5) halve the
+            // tiles compiled; the bench shapes' remainders are 0, 1 or 2 registers, whose tiles
+            // are unchanged, and their times measured the same.
+            let mut r = full;
+            while regs - r >= 2 {
+                block.tile::<S, A, 2>(s, r * lanes, dst);
+                r += 2;
+            }
+            if r < regs {
+                block.tile::<S, A, 1>(s, r * lanes, dst);
             }
             if direct {
                 written += OB * hw;
@@ -302,41 +293,15 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G: Geometry>
     }
 }
 
-/// The stride and dilation the forward tile's tap offsets are computed from: compile-time
-/// constants for a `conv!` declaration with declared parameters, run-time (a table built from
-/// the plan) otherwise.
-pub(crate) trait Geometry: 'static {
-    /// `Some([stride_h, stride_w, dilation_h, dilation_w])` when fixed at compile time.
-    const FIXED: Option<[usize; 4]>;
-}
-
-/// Stride and dilation read from the plan at run time.
-pub(crate) struct RuntimeGeometry;
-
-impl Geometry for RuntimeGeometry {
-    const FIXED: Option<[usize; 4]> = None;
-}
-
-/// Stride `SH × SW` and dilation `DH × DW` fixed at compile time.
-pub(crate) struct ConstGeometry<const SH: usize, const SW: usize, const DH: usize, const DW: usize>;
-
-impl<const SH: usize, const SW: usize, const DH: usize, const DW: usize> Geometry
-    for ConstGeometry<SH, SW, DH, DW>
-{
-    const FIXED: Option<[usize; 4]> = Some([SH, SW, DH, DW]);
-}
-
 /// What every tile of one (batch, output-channel block) unit reads.
-struct Block<'a, E, const OB: usize, const KH: usize, const KW: usize, G> {
+struct Block<'a, E, const OB: usize, const KH: usize, const KW: usize> {
     xp: &'a [E],
     wblk: &'a [E],
-    /// Tap offsets within a channel, from the plan (used when `G` is not compile-time).
+    /// Tap offsets within a channel, from the plan (the unrolled loop reads them).
     pq: &'a [[usize; KW]; KH],
     /// Offsets of every tap `(c, p, q)` (the loop for run-time extents).
     taps: &'a [usize],
     cs: usize,
-    plane: usize,
-    wph: usize,
     /// Input distance between the registers of a tile: one register (flat run) or one
     /// packed row (row mode).
     xstride: usize,
@@ -345,26 +310,9 @@ struct Block<'a, E, const OB: usize, const KH: usize, const KW: usize, G> {
     /// Distance between the scratch rows of consecutive output channels.
     nr: usize,
     act_in_registers: bool,
-    _g: core::marker::PhantomData<G>,
 }
 
-impl<E: SimdElement, const OB: usize, const KH: usize, const KW: usize, G: Geometry>
-    Block<'_, E, OB, KH, KW, G>
-{
-    /// Offset of tap `(p, q)` within a channel (as [`Plan::tap_offset`]): with a compile-time
-    /// geometry the phase, row and column of every unrolled tap are constants, only `plane`
-    /// and `wph` are run-time.
-    #[inline(always)]
-    fn tap(&self, p: usize, q: usize) -> usize {
-        match G::FIXED {
-            Some([sh, sw, dh, dw]) => {
-                let (rp, cp) = (p * dh, q * dw);
-                ((rp % sh) * sw + cp % sw) * self.plane + (rp / sh) * self.wph + cp / sw
-            }
-            None => self.pq[p][q],
-        }
-    }
-
+impl<E: SimdElement, const OB: usize, const KH: usize, const KW: usize> Block<'_, E, OB, KH, KW> {
     /// The `NV` input registers of the tap at `off` for the tile starting at flat position
     /// `n0` (row mode: at output row `n0 / lanes`).
     #[inline(always)]
@@ -397,7 +345,7 @@ impl<E: SimdElement, const OB: usize, const KH: usize, const KW: usize, G: Geome
                 let wc = &self.wblk[c * KH * KW * OB..(c + 1) * KH * KW * OB];
                 for p in 0..KH {
                     for q in 0..KW {
-                        let off = c * self.cs + self.tap(p, q);
+                        let off = c * self.cs + self.pq[p][q];
                         let t = (p * KW + q) * OB;
                         let xv = self.load::<S, NV>(off, n0);
                         fma_tap::<S, E, OB, NV>(s, &mut acc, &xv, &wc[t..t + OB]);

@@ -65,12 +65,26 @@ impl Epilogue for NoActivation {
     }
 }
 
+/// A kernel type a convolution can fuse as its activation (`conv! { activation = K }`): every
+/// `#[simdgrad::map]` kernel implements it. A hand-written [`MapKernel`] opts in with
+/// `impl ConvActivation for MyKernel {}`.
+///
+/// A marker of its own, rather than a bound on [`MapKernel`], so that a type that is not an
+/// activation (a typo'd path, a `#[zip]` kernel, any other type) is reported at the user's
+/// `activation = …` token with what is supported, not as an op-body call error.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the kernel type of a `#[simdgrad::map]` op, so it cannot be a `conv!` activation",
+    label = "expected a `#[simdgrad::map]` kernel type here",
+    note = "`activation = K` names the kernel type that `#[simdgrad::map] fn k(x: f32) -> f32` generates (the op's name in UpperCamelCase): one of yours or a built-in in `simdgrad::ops::builtins` (`Relu`, `Sigmoid`, `Tanh`, `Gelu`, `Exp`, `Ln`, `Sqrt`, `Abs`, `Neg`); functions, `#[zip]` and `#[reduce]` kernels and other types are not activations"
+)]
+pub trait ConvActivation: MapKernel + Default {}
+
 /// The activation `K` (a `#[simdgrad::map]` kernel such as `simdgrad::ops::builtins::Relu`)
 /// fused after the convolution; its backward is `K`'s derived derivative.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Activated<K>(pub K);
 
-impl<K: MapKernel + Default> Epilogue for Activated<K> {
+impl<K: ConvActivation> Epilogue for Activated<K> {
     const NAME: &'static str = K::NAME;
     const IDENTITY: bool = false;
 

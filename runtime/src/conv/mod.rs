@@ -42,15 +42,14 @@ mod strided;
 mod tests;
 
 pub use decl::{BiasRule, ConvDecl};
-pub use epilogue::{Activated, Epilogue, NoActivation};
+pub use epilogue::{Activated, ConvActivation, Epilogue, NoActivation};
 pub use params::ConvParams;
 pub use shape::ConvShape;
-pub use specialised::Specialised;
+pub use specialised::{Constrained, Specialised};
 pub use strided::StridedRef;
 
 use crate::simd::SimdElement;
 use crate::{Error, Result};
-use engine::{Geometry, RuntimeGeometry};
 use plan::Plan;
 
 impl<'a, E: Copy> StridedRef<'a, E, 3> {
@@ -117,7 +116,8 @@ pub(crate) fn check_backward_weight<E: Copy>(
 /// A convolution kernel: forward, input gradient and weight gradient for one family of shapes.
 ///
 /// Implemented by [`Fixed`] (kernel extents known at compile time), [`Dynamic`] (any extents),
-/// [`Auto`] (picks one per shape) and every type declared with `simdgrad::conv!` (whose
+/// [`Auto`] (picks one per shape), every [`Constrained`] kernel such as [`Specialised`] (a
+/// shape check, then an inner kernel), and every type declared with `simdgrad::conv!` (whose
 /// implementation also checks the declared stride, padding and dilation; the declared
 /// activation is *not* part of this trait's forward, see [`ConvDecl`]).
 pub trait ConvKernel {
@@ -201,9 +201,8 @@ fn check_extent(op: &'static str, s: &ConvShape, extent: Option<[usize; 2]>) -> 
     }
 }
 
-fn forward_impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G: Geometry>(
+fn forward_impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize>(
     s: &ConvShape,
-    plan: &Plan,
     x: StridedRef<'_, E, 4>,
     w: StridedRef<'_, E, 4>,
     bias: Option<&[E]>,
@@ -217,13 +216,12 @@ fn forward_impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize, G
     }
     check_extent(OP, s, (KH != 0).then_some([KH, KW]))?;
     let wv = |o, c, p, q| w.data[w.position([o, c, p, q])];
-    engine::forward::<E, A, KH, KW, G>(plan, x, wv, bias, out, pre);
+    engine::forward::<E, A, KH, KW>(&Plan::forward(s), x, wv, bias, out, pre);
     Ok(())
 }
 
-fn backward_input_impl<E: SimdElement, const KH: usize, const KW: usize, G: Geometry>(
+fn backward_input_impl<E: SimdElement, const KH: usize, const KW: usize>(
     s: &ConvShape,
-    plan: &Plan,
     grad_out: StridedRef<'_, E, 4>,
     w: StridedRef<'_, E, 4>,
     grad_input: &mut [E],
@@ -234,7 +232,8 @@ fn backward_input_impl<E: SimdElement, const KH: usize, const KW: usize, G: Geom
     let (kh, kw) = (s.kernel_h, s.kernel_w);
     // Transposed (channels swapped) and flipped: the adjoint of the forward conv.
     let wv = |c, o, p, q| w.data[w.position([o, c, kh - 1 - p, kw - 1 - q])];
-    engine::forward::<E, NoActivation, KH, KW, G>(plan, grad_out, wv, None, grad_input, None);
+    let plan = Plan::backward_input(s);
+    engine::forward::<E, NoActivation, KH, KW>(&plan, grad_out, wv, None, grad_input, None);
     Ok(())
 }
 
@@ -263,7 +262,7 @@ impl<const KH: usize, const KW: usize> ConvKernel for Fixed<KH, KW> {
         out: &mut [E],
         pre: Option<&mut [E]>,
     ) -> Result<()> {
-        forward_impl::<E, A, KH, KW, RuntimeGeometry>(s, &Plan::forward(s), x, w, bias, out, pre)
+        forward_impl::<E, A, KH, KW>(s, x, w, bias, out, pre)
     }
 
     fn backward_input<E: SimdElement>(
@@ -272,13 +271,7 @@ impl<const KH: usize, const KW: usize> ConvKernel for Fixed<KH, KW> {
         w: StridedRef<'_, E, 4>,
         grad_input: &mut [E],
     ) -> Result<()> {
-        backward_input_impl::<E, KH, KW, RuntimeGeometry>(
-            s,
-            &Plan::backward_input(s),
-            grad_out,
-            w,
-            grad_input,
-        )
+        backward_input_impl::<E, KH, KW>(s, grad_out, w, grad_input)
     }
 
     /// The weight gradient tiles taps across channels, so it shares the generic kernel.
@@ -303,7 +296,7 @@ impl ConvKernel for Dynamic {
         out: &mut [E],
         pre: Option<&mut [E]>,
     ) -> Result<()> {
-        forward_impl::<E, A, 0, 0, RuntimeGeometry>(s, &Plan::forward(s), x, w, bias, out, pre)
+        forward_impl::<E, A, 0, 0>(s, x, w, bias, out, pre)
     }
 
     fn backward_input<E: SimdElement>(
@@ -312,13 +305,7 @@ impl ConvKernel for Dynamic {
         w: StridedRef<'_, E, 4>,
         grad_input: &mut [E],
     ) -> Result<()> {
-        backward_input_impl::<E, 0, 0, RuntimeGeometry>(
-            s,
-            &Plan::backward_input(s),
-            grad_out,
-            w,
-            grad_input,
-        )
+        backward_input_impl::<E, 0, 0>(s, grad_out, w, grad_input)
     }
 
     fn backward_weight<E: SimdElement>(

@@ -545,6 +545,13 @@ fn every_specialised_kernel_matches_naive_with_strides_padding_and_dilation() {
         check_fixed::<Fixed<3, 3>>(&s, &mut rng);
         let s = ConvShape::conv2d([2, 3, 11, 12], [5, 3, 1, 1], params).unwrap();
         check_fixed::<Fixed<1, 1>>(&s, &mut rng);
+        if params == [p; 2] {
+            // The declared form: constants checked, then the same engine as `Fixed`.
+            let s = ConvShape::conv2d([2, 3, 11, 12], [7, 3, 5, 5], params).unwrap();
+            check_fixed::<Specialised<5, 5, 2, 2, 2, 2, 1, 1>>(&s, &mut rng);
+            let s = ConvShape::conv2d([2, 3, 11, 12], [9, 3, 3, 3], params).unwrap();
+            check_fixed::<Specialised<3, 3, 2, 2, 2, 2, 1, 1>>(&s, &mut rng);
+        }
         for k in [3, 4, 5] {
             let s = ConvShape::conv1d([2, 4, 23], [6, 4, k], params[1]).unwrap();
             match k {

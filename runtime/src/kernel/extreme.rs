@@ -19,9 +19,13 @@ use pulp::Simd;
 use crate::simd::SimdElement;
 
 /// `v` if it lies further than `a` in the fold's direction, else `a` (a NaN `v` is not taken:
-/// the guard reports it).
+/// the guard reports it). Also the fast step of the 2-wide pools (`pool/pair.rs`).
 #[inline(always)]
-fn pick<S: Simd, E: SimdElement, const MAX: bool>(s: S, a: E::V<S>, v: E::V<S>) -> E::V<S> {
+pub(crate) fn pick<S: Simd, E: SimdElement, const MAX: bool>(
+    s: S,
+    a: E::V<S>,
+    v: E::V<S>,
+) -> E::V<S> {
     let further = if MAX {
         <E as SimdElement>::lt(s, a, v)
     } else {

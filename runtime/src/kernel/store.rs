@@ -54,26 +54,20 @@ pub(super) fn fence<const NT: bool>() {
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use core::any::TypeId;
     use core::arch::x86_64::*;
     use core::mem::{size_of, transmute_copy};
 
     use pulp::x86::{V3, V4};
     use pulp::Simd;
 
-    use crate::simd::SimdElement;
-
-    #[inline(always)]
-    fn is<S: Simd, T: 'static>() -> bool {
-        TypeId::of::<S>() == TypeId::of::<T>()
-    }
+    use crate::simd::{backend_is, SimdElement};
 
     /// Streams `v` to `o` if `S` is AVX-512 or AVX2 and `o` is register-aligned; `false` (and
     /// nothing stored) otherwise.
     #[inline(always)]
     pub(super) fn stream<S: Simd, E: SimdElement>(o: &mut E::V<S>, v: E::V<S>) -> bool {
         let p = o as *mut E::V<S>;
-        if is::<S, V4>() && size_of::<E::V<S>>() == 64 && (p as usize).is_multiple_of(64) {
+        if backend_is::<S, V4>() && size_of::<E::V<S>>() == 64 && (p as usize).is_multiple_of(64) {
             // SAFETY: `S` is `V4`, so AVX-512F was detected at run time (pulp constructs `V4`
             // only then) and this code runs inside its `#[target_feature]` dispatch; `p` is a
             // valid, exclusive, 64-byte-aligned pointer to 64 bytes (a `&mut` to a register of
@@ -81,7 +75,7 @@ mod x86 {
             unsafe { _mm512_stream_si512(p.cast::<__m512i>(), transmute_copy(&v)) };
             return true;
         }
-        if is::<S, V3>() && size_of::<E::V<S>>() == 32 && (p as usize).is_multiple_of(32) {
+        if backend_is::<S, V3>() && size_of::<E::V<S>>() == 32 && (p as usize).is_multiple_of(32) {
             // SAFETY: as above for `V3` (AVX2 detected), a 32-byte register at a 32-byte
             // aligned address with the layout of `__m256i`.
             unsafe { _mm256_stream_si256(p.cast::<__m256i>(), transmute_copy(&v)) };

@@ -42,16 +42,36 @@ fn map_forward<K: MapKernel>(k: K, x: &[f32], out: &mut [f32], stream: bool) {
     });
 }
 
+/// Runs `run(out, stream)` with streaming and with ordinary stores, each into its own buffer at
+/// offset `off` (so the output starts at every misalignment), asserts the two agree bit for bit
+/// (`case` names the case in the message) and returns the output.
+fn streamed_and_plain(
+    n: usize,
+    off: usize,
+    case: &str,
+    mut run: impl FnMut(&mut [f32], bool),
+) -> Vec<f32> {
+    let mut outs = [vec![0.0f32; n + off], vec![0.0f32; n + off]];
+    for (o, stream) in outs.iter_mut().zip([true, false]) {
+        run(&mut o[off..], stream);
+    }
+    assert_eq!(
+        bits(&outs[0]),
+        bits(&outs[1]),
+        "n {n}, offset {off}, {case}"
+    );
+    outs[0].split_off(off)
+}
+
 #[test]
 fn streaming_map_forward_matches_ordinary_stores() {
     for (n, off) in cases() {
         let x = data(n, 1);
-        let (mut a, mut b) = (vec![0.0f32; n + off], vec![0.0f32; n + off]);
-        map_forward(Exp, &x, &mut a[off..], true);
-        map_forward(Exp, &x, &mut b[off..], false);
-        assert_eq!(bits(&a), bits(&b), "n {n}, offset {off}");
+        let got = streamed_and_plain(n, off, "exp", |out, stream| {
+            map_forward(Exp, &x, out, stream)
+        });
         let want: Vec<f32> = x.iter().map(|&v| Exp::scalar(v)).collect();
-        assert_eq!(a[off..].len(), want.len());
+        assert_eq!(got.len(), want.len());
     }
 }
 
@@ -61,22 +81,16 @@ fn streaming_map_backward_matches_ordinary_stores() {
         let (x, g) = (data(n, 2), data(n, 3));
         let y: Vec<f32> = x.iter().map(|&v| Sigmoid::scalar(v)).collect();
         for with_y in [false, true] {
-            let mut outs = [vec![0.0f32; n + off], vec![0.0f32; n + off]];
-            for (o, stream) in outs.iter_mut().zip([true, false]) {
+            streamed_and_plain(n, off, &format!("y {with_y}"), |out, stream| {
                 arch().dispatch(MapBackward::<Sigmoid, f32> {
                     x: &x,
                     y: with_y.then_some(&y[..]),
                     g: &g,
-                    out: &mut o[off..],
+                    out,
                     stream,
                     _k: PhantomData,
-                });
-            }
-            assert_eq!(
-                bits(&outs[0]),
-                bits(&outs[1]),
-                "n {n}, offset {off}, y {with_y}"
-            );
+                })
+            });
         }
     }
 }
@@ -92,21 +106,15 @@ fn streaming_zip_forward_matches_ordinary_stores_for_every_operand_kind() {
             (Operand::Scalar(2.0), Operand::Scalar(3.0)),
         ];
         for (kind, (oa, ob)) in kinds.into_iter().enumerate() {
-            let mut outs = [vec![0.0f32; n + off], vec![0.0f32; n + off]];
-            for (o, stream) in outs.iter_mut().zip([true, false]) {
+            let got = streamed_and_plain(n, off, &format!("kind {kind}"), |out, stream| {
                 arch().dispatch(ZipForward::<Sub, f32> {
                     a: oa,
                     b: ob,
-                    out: &mut o[off..],
+                    out,
                     stream,
                     _k: PhantomData,
-                });
-            }
-            assert_eq!(
-                bits(&outs[0]),
-                bits(&outs[1]),
-                "n {n}, offset {off}, kind {kind}"
-            );
+                })
+            });
             let want: Vec<f32> = (0..n)
                 .map(|i| {
                     let pick = |op: Operand<'_, f32>| match op {
@@ -116,7 +124,7 @@ fn streaming_zip_forward_matches_ordinary_stores_for_every_operand_kind() {
                     pick(oa) - pick(ob)
                 })
                 .collect();
-            assert_eq!(bits(&outs[0][off..]), bits(&want), "n {n}, kind {kind}");
+            assert_eq!(bits(&got), bits(&want), "n {n}, kind {kind}");
         }
     }
 }

@@ -36,6 +36,10 @@ const CALLER_SPIN: Duration = Duration::from_micros(50);
 /// Polls between two reads of the clock.
 const POLLS_PER_CLOCK: u32 = 64;
 
+/// Team sizes `0..DIRECT_TEAMS` that [`Team::get`] finds without a lock (a thread count above
+/// 64 is rare enough that the locked map serves it).
+const DIRECT_TEAMS: usize = 65;
+
 /// Most tasks one job word can count; [`Team::run`] splits larger counts into several jobs.
 pub(crate) const MAX_TASKS: usize = 0xffff;
 const EPOCH_SHIFT: u32 = 32;
@@ -122,10 +126,21 @@ fn relock<'a, T>(
 impl Team {
     /// The team of `size` threads (the caller and `size - 1` helpers), started on first use and
     /// kept for the life of the process; `None` when a helper thread cannot be started.
+    ///
+    /// Every parallel region asks for its team, so sizes below [`DIRECT_TEAMS`] are one atomic
+    /// load once started (a `OnceLock` per size); a global mutex there made every region
+    /// serialise on one lock. Larger sizes, rare, share a locked map.
     pub(crate) fn get(size: usize) -> Option<&'static Team> {
-        static TEAMS: OnceLock<Mutex<HashMap<usize, Option<&'static Team>>>> = OnceLock::new();
-        let mut teams = relock(TEAMS.get_or_init(Default::default).lock());
-        *teams.entry(size).or_insert_with(|| Team::start(size))
+        static DIRECT: [OnceLock<Option<&'static Team>>; DIRECT_TEAMS] =
+            [const { OnceLock::new() }; DIRECT_TEAMS];
+        static LARGER: OnceLock<Mutex<HashMap<usize, Option<&'static Team>>>> = OnceLock::new();
+        match DIRECT.get(size) {
+            Some(slot) => *slot.get_or_init(|| Team::start(size)),
+            None => {
+                let mut teams = relock(LARGER.get_or_init(Default::default).lock());
+                *teams.entry(size).or_insert_with(|| Team::start(size))
+            }
+        }
     }
 
     fn start(size: usize) -> Option<&'static Team> {
@@ -292,6 +307,29 @@ impl Team {
                 return epoch;
             }
             g = relock(self.wake.wait(g));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every call for one size gets the same team (so its helpers are started once), on the
+    /// lock-free path and on the locked one above [`DIRECT_TEAMS`], and that team runs every task.
+    #[test]
+    fn get_gives_one_team_per_size() {
+        // The locked path starts `DIRECT_TEAMS` threads: too slow under Miri.
+        let sizes: &[usize] = if cfg!(miri) { &[2] } else { &[2, DIRECT_TEAMS] };
+        for &size in sizes {
+            let first = Team::get(size).expect("team");
+            let again = std::thread::scope(|s| s.spawn(|| Team::get(size)).join().unwrap());
+            assert!(std::ptr::eq(first, again.expect("team")), "size {size}");
+            let ran = AtomicUsize::new(0);
+            first.run(5, &|t| {
+                ran.fetch_add(1 << t, Relaxed);
+            });
+            assert_eq!(ran.into_inner(), 0b11111, "size {size}");
         }
     }
 }

@@ -8,7 +8,6 @@
 //! shape, the in-register path makes the 2×2 / stride-2 kernels several times faster than a
 //! scalar loop (see the pool benches).
 
-use core::any::TypeId;
 use core::mem::{size_of, transmute_copy};
 
 use pulp::Simd;
@@ -68,14 +67,9 @@ pub(crate) fn zip<S: Simd, E: SimdElement>(s: S, ev: E::V<S>, od: E::V<S>) -> (E
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::*;
+    use crate::simd::backend_is;
     use core::arch::x86_64::*;
     use pulp::x86::{V3, V4};
-
-    /// `Some` when `S` is an x86 backend whose registers the element type fills exactly.
-    #[inline(always)]
-    fn is<S: Simd, T: 'static>() -> bool {
-        TypeId::of::<S>() == TypeId::of::<T>()
-    }
 
     #[inline(always)]
     pub(super) fn unzip<S: Simd, E: SimdElement>(
@@ -83,7 +77,7 @@ mod x86 {
         b: E::V<S>,
     ) -> Option<(E::V<S>, E::V<S>)> {
         let f32s = size_of::<E>() == 4;
-        if is::<S, V4>() && size_of::<E::V<S>>() == 64 {
+        if backend_is::<S, V4>() && size_of::<E::V<S>>() == 64 {
             // SAFETY: `S` is `V4`, so AVX-512F was detected at run time and `E::V<S>` is a
             // 64-byte register (`f32x16` or `f64x8`, checked above) with the layout of `__m512`.
             unsafe {
@@ -111,7 +105,7 @@ mod x86 {
                 return Some((transmute_copy(&e), transmute_copy(&o)));
             }
         }
-        if is::<S, V3>() && size_of::<E::V<S>>() == 32 {
+        if backend_is::<S, V3>() && size_of::<E::V<S>>() == 32 {
             // SAFETY: `S` is `V3`, so AVX2 was detected at run time and `E::V<S>` is a 32-byte
             // register (`f32x8` or `f64x4`) with the layout of `__m256`.
             unsafe {
@@ -142,7 +136,7 @@ mod x86 {
         od: E::V<S>,
     ) -> Option<(E::V<S>, E::V<S>)> {
         let f32s = size_of::<E>() == 4;
-        if is::<S, V4>() && size_of::<E::V<S>>() == 64 {
+        if backend_is::<S, V4>() && size_of::<E::V<S>>() == 64 {
             // SAFETY: as in `unzip`.
             unsafe {
                 if f32s {
@@ -168,7 +162,7 @@ mod x86 {
                 return Some((transmute_copy(&l), transmute_copy(&h)));
             }
         }
-        if is::<S, V3>() && size_of::<E::V<S>>() == 32 {
+        if backend_is::<S, V3>() && size_of::<E::V<S>>() == 32 {
             // SAFETY: as in `unzip`.
             unsafe {
                 if f32s {

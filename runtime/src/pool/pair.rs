@@ -28,6 +28,7 @@
 use pulp::Simd;
 
 use super::lanes::{unzip, zip};
+use crate::kernel::extreme::pick;
 use crate::kernel::{ReduceKernel, ReducePattern};
 use crate::simd::SimdElement;
 
@@ -56,17 +57,6 @@ fn starts(count: usize, lanes: usize) -> impl Iterator<Item = usize> {
 #[inline(always)]
 pub(super) fn fits<S: Simd, E: SimdElement>(count: usize) -> bool {
     count >= E::lanes::<S>()
-}
-
-/// `v` if it lies further than `a` in the fold's direction (`MAX`: greater), else `a`.
-#[inline(always)]
-fn pick<S: Simd, E: SimdElement, const MAX: bool>(s: S, a: E::V<S>, v: E::V<S>) -> E::V<S> {
-    let further = if MAX {
-        <E as SimdElement>::lt(s, a, v)
-    } else {
-        <E as SimdElement>::gt(s, a, v)
-    };
-    E::select(s, further, v, a)
 }
 
 /// The exact fold (from the identity, row-major) of one register of windows, whose row `p`

@@ -43,9 +43,12 @@ macro_rules! forward_vector_math {
     )*};
 }
 
+mod backend;
 mod impl_f32;
 mod impl_f64;
 pub mod math;
+
+pub(crate) use backend::backend_is;
 
 /// Scalar math with the semantics the kernel DSL documents (same NaN / ±0 / ±inf behaviour as the
 /// vector functions of [`SimdElement`]).

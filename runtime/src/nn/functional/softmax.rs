@@ -88,33 +88,27 @@ fn exp_sum_next_max<S: Simd, E: SimdElement, const STORE: bool>(
     let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
     let (mut s0, mut s1) = (zero, zero);
     let (mut a0, mut a1) = (ninf, ninf);
-    if next.is_empty() {
-        for (xc, oc) in xh.chunks_exact(2).zip(oh.chunks_exact_mut(2)) {
-            let (e0, e1) = (exp_at(xc[0]), exp_at(xc[1]));
-            if STORE {
-                oc[0] = e0;
-                oc[1] = e1;
-            }
-            s0 = <E as SimdElement>::add(s, s0, e0);
-            s1 = <E as SimdElement>::add(s, s1, e1);
+    let (nh, nt) = <E as SimdElement>::as_simd::<S>(next);
+    // `next` is empty (the last row) or as long as `x`: its pairs run out at once or together
+    // with this row's, so one loop serves both; the branch on them always goes the same way.
+    let mut next_pairs = nh.chunks_exact(2);
+    for (xc, oc) in xh.chunks_exact(2).zip(oh.chunks_exact_mut(2)) {
+        let (e0, e1) = (exp_at(xc[0]), exp_at(xc[1]));
+        if STORE {
+            oc[0] = e0;
+            oc[1] = e1;
         }
-    } else {
-        let (nh, nt) = <E as SimdElement>::as_simd::<S>(next);
-        let rows = xh.chunks_exact(2).zip(nh.chunks_exact(2));
-        for ((xc, nc), oc) in rows.zip(oh.chunks_exact_mut(2)) {
-            let (e0, e1) = (exp_at(xc[0]), exp_at(xc[1]));
-            if STORE {
-                oc[0] = e0;
-                oc[1] = e1;
-            }
-            s0 = <E as SimdElement>::add(s, s0, e0);
-            s1 = <E as SimdElement>::add(s, s1, e1);
+        s0 = <E as SimdElement>::add(s, s0, e0);
+        s1 = <E as SimdElement>::add(s, s1, e1);
+        if let Some(nc) = next_pairs.next() {
             a0 = max_skip_nan::<S, E>(s, a0, nc[0]);
             a1 = max_skip_nan::<S, E>(s, a1, nc[1]);
         }
-        if nh.len() % 2 == 1 {
-            a0 = max_skip_nan::<S, E>(s, a0, nh[nh.len() - 1]);
-        }
+    }
+    for &v in next_pairs.remainder() {
+        a0 = max_skip_nan::<S, E>(s, a0, v);
+    }
+    if !nt.is_empty() {
         // Padding lanes load -inf, which never wins.
         let v = <E as SimdElement>::partial_load(s, nt, E::NEG_INFINITY);
         a1 = max_skip_nan::<S, E>(s, a1, v);
