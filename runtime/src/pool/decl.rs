@@ -6,6 +6,7 @@ use super::PoolShape;
 use crate::conv::StridedRef;
 use crate::kernel::ReduceKernel;
 use crate::simd::SimdElement;
+use crate::tensor::output_buffer;
 use crate::{autograd, Error, Result, Tensor};
 
 /// A pooling declared with `simdgrad::pool!`. The macro supplies the constants and types; the
@@ -160,12 +161,15 @@ pub(crate) fn pool_tensor<E: SimdElement>(
         + 'static,
 ) -> Result<Tensor<E>> {
     let out_shape = s.output_shape();
-    let mut out = vec![E::ZERO; out_shape.iter().product()];
+    // The engine writes every output and every input-gradient element (uncovered ones with
+    // zeros), so both buffers may come recycled: a fresh multi-megabyte zeroed `Vec` costs its
+    // page faults on first touch, more than the backward kernel itself on the bench shape.
+    let mut out = output_buffer(out_shape.iter().product());
     with_view(x, |xv| fwd(&s, xv, &mut out))?;
     let out = Tensor::from_vec(out, &out_shape)?;
     let saved = x.clone();
     Ok(autograd::record(op, out, &[x], move |g| {
-        let mut gx = vec![E::ZERO; saved.numel()];
+        let mut gx = output_buffer(saved.numel());
         with_view(g, |gv| with_view(&saved, |xv| bwd(&s, xv, gv, &mut gx)))?;
         Ok(vec![Some(Tensor::from_vec(gx, saved.shape())?)])
     }))

@@ -274,3 +274,44 @@ fn bad_pool_shapes_are_clear_errors() {
     let mut out = [0.0f32; 3];
     assert!(maxpool2d_forward(&s, c4(&[0.0f32; 16], [1, 1, 4, 4]), &mut out).is_err());
 }
+
+/// The tensor ops draw their output and input-gradient buffers from the recycling cache, whose
+/// buffers hold whatever a dropped tensor held: every element must be written, for tiling
+/// windows (with and without uncovered strips), overlapping windows and padding.
+#[test]
+fn pool_tensor_ops_overwrite_recycled_buffers() {
+    let cases = [
+        ([4, 8, 100, 102], [2, 2], [2, 2], [0, 0]),
+        ([4, 8, 101, 103], [2, 2], [2, 2], [0, 0]),
+        ([4, 8, 100, 102], [3, 3], [2, 2], [1, 1]),
+        ([4, 8, 100, 102], [3, 3], [1, 1], [0, 0]),
+    ];
+    for (dims, k, st, pad) in cases {
+        let x = Tensor::<f32>::randn_seeded(&dims, 11)
+            .unwrap()
+            .requires_grad_(true);
+        for max in [true, false] {
+            let run = || {
+                x.zero_grad();
+                let y = if max {
+                    x.max_pool2d(k, st, pad)
+                } else {
+                    x.avg_pool2d(k, st, pad)
+                }
+                .unwrap();
+                let g = Tensor::<f32>::randn_seeded(y.shape(), 12).unwrap();
+                y.backward_with(&g).unwrap();
+                (y.to_vec(), x.grad().unwrap().to_vec())
+            };
+            let (y0, gx0) = run();
+            // Both sizes are above the cache's minimum: NaN-filled buffers of each go back to
+            // the cache, for the second run to draw.
+            assert!(y0.len() * 4 >= 256 << 10);
+            drop(Tensor::<f32>::full(&[y0.len()], f32::NAN).unwrap());
+            drop(Tensor::<f32>::full(&[gx0.len()], f32::NAN).unwrap());
+            let (y1, gx1) = run();
+            assert!(y1.iter().chain(&gx1).all(|v| !v.is_nan()), "{dims:?} {k:?}");
+            assert_eq!((y0, gx0), (y1, gx1), "{dims:?} {k:?} {st:?} {pad:?}");
+        }
+    }
+}
