@@ -753,7 +753,10 @@ pub trait ReduceKernel: Copy + Send + Sync + 'static {
     /// apart (`x[r·stride + i]` for `r` in `0..rows`); the identity when `rows == 0`. This is the
     /// reduction over an outer dim: columns are processed in blocks whose accumulators stay in
     /// L1, four rows per pass, one dispatch per call. Each `out[i]` is folded strictly in row
-    /// order, exactly as `rows` calls of [`ReduceKernel::accumulate`] would.
+    /// order, exactly as `rows` calls of [`ReduceKernel::accumulate`] would. Where `out` lies
+    /// just ahead of a row modulo 4 KiB (stores that stall the row loads after them), a pass
+    /// walks its columns backwards or the accumulators move to a block on the stack; results
+    /// are the same either way.
     ///
     /// ```
     /// use simdgrad::kernel::ReduceKernel;
