@@ -13,6 +13,7 @@ use crate::simd::SimdElement;
 use crate::{Error, Result};
 
 pub(crate) mod extreme;
+mod rows;
 mod store;
 
 /// Bytes of the accumulator block of [`ReduceKernel::fold_rows`]: it stays in L1 beside the
@@ -752,7 +753,10 @@ pub trait ReduceKernel: Copy + Send + Sync + 'static {
     /// apart (`x[r·stride + i]` for `r` in `0..rows`); the identity when `rows == 0`. This is the
     /// reduction over an outer dim: columns are processed in blocks whose accumulators stay in
     /// L1, four rows per pass, one dispatch per call. Each `out[i]` is folded strictly in row
-    /// order, exactly as `rows` calls of [`ReduceKernel::accumulate`] would.
+    /// order, exactly as `rows` calls of [`ReduceKernel::accumulate`] would. Where `out` lies
+    /// just ahead of a row modulo 4 KiB (stores that stall the row loads after them), a pass
+    /// walks its columns backwards or the accumulators move to a block on the stack; results
+    /// are the same either way.
     ///
     /// ```
     /// use simdgrad::kernel::ReduceKernel;
@@ -969,8 +973,29 @@ impl<K: ReduceKernel, E: SimdElement> WithSimd for FoldRows<'_, K, E> {
     }
 }
 
-/// One accumulator block of [`ReduceKernel::fold_rows`], each column folded in row order; four
-/// rows per pass, so an accumulator register is loaded and stored once per four rows.
+/// The exact step of [`ReduceKernel::fold_rows`]: the kernel's own fold, row after row.
+struct ExactRows<K>(PhantomData<K>);
+
+impl<K: ReduceKernel, S: Simd, E: SimdElement> rows::RowStep<S, E> for ExactRows<K> {
+    #[inline(always)]
+    fn four(&mut self, s: S, a: E::V<S>, v: [E::V<S>; 4]) -> E::V<S> {
+        let f = |a, v| K::simd::<S, E>(s, a, v);
+        f(f(f(f(a, v[0]), v[1]), v[2]), v[3])
+    }
+
+    #[inline(always)]
+    fn one(&mut self, s: S, a: E::V<S>, v: E::V<S>) -> E::V<S> {
+        K::simd::<S, E>(s, a, v)
+    }
+
+    #[inline(always)]
+    fn tail(&mut self, s: S, a: E::V<S>, t: &[E]) -> E::V<S> {
+        K::simd::<S, E>(s, a, E::partial_load(s, t, K::identity::<E>()))
+    }
+}
+
+/// One accumulator block of [`ReduceKernel::fold_rows`], each column folded in row order by
+/// the kernel itself.
 #[inline(always)]
 fn fold_rows_exact<K: ReduceKernel, S: Simd, E: SimdElement>(
     s: S,
@@ -980,40 +1005,14 @@ fn fold_rows_exact<K: ReduceKernel, S: Simd, E: SimdElement>(
     out: &mut [E],
 ) {
     let id = K::identity::<E>();
-    let n = out.len();
-    let body = n - n % E::lanes::<S>();
-    out.fill(id);
-    let row = |r: usize| &x[r * stride..r * stride + n];
-    let (oh, ot) = E::as_mut_simd::<S>(out);
-    let f = |a, v| K::simd::<S, E>(s, a, v);
-    let mut r = 0;
-    while r + 4 <= rows {
-        let (h0, _) = E::as_simd::<S>(row(r));
-        let (h1, _) = E::as_simd::<S>(row(r + 1));
-        let (h2, _) = E::as_simd::<S>(row(r + 2));
-        let (h3, _) = E::as_simd::<S>(row(r + 3));
-        for ((((o, &v0), &v1), &v2), &v3) in oh.iter_mut().zip(h0).zip(h1).zip(h2).zip(h3) {
-            *o = f(f(f(f(*o, v0), v1), v2), v3);
-        }
-        if !ot.is_empty() {
-            let mut a = E::partial_load(s, ot, id);
-            for k in 0..4 {
-                a = f(a, E::partial_load(s, &row(r + k)[body..], id));
-            }
-            E::partial_store(s, ot, a);
-        }
-        r += 4;
-    }
-    for r in r..rows {
-        let (h, t) = E::as_simd::<S>(row(r));
-        for (o, &v) in oh.iter_mut().zip(h) {
-            *o = f(*o, v);
-        }
-        if !ot.is_empty() {
-            let a = f(E::partial_load(s, ot, id), E::partial_load(s, t, id));
-            E::partial_store(s, ot, a);
-        }
-    }
+    rows::fold_block(
+        s,
+        x,
+        (stride, rows),
+        out,
+        id,
+        &mut ExactRows::<K>(PhantomData),
+    );
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 
 use pulp::Simd;
 
+use super::rows::{fold_block, RowStep};
 use crate::simd::SimdElement;
 
 /// `v` if it lies further than `a` in the fold's direction, else `a` (a NaN `v` is not taken:
@@ -89,6 +90,42 @@ pub(super) fn fold<S: Simd, E: SimdElement, const MAX: bool>(s: S, x: &[E], id: 
     settled(r).then_some(r)
 }
 
+/// The fast step of the max/min over rows: [`pick`] on the accumulators, and the inputs
+/// summed into two guard registers off their dependency chain.
+struct Guarded<S: Simd, E: SimdElement, const MAX: bool> {
+    g0: E::V<S>,
+    g1: E::V<S>,
+    /// The fold's identity, which pads a partial register.
+    id: E,
+}
+
+impl<S: Simd, E: SimdElement, const MAX: bool> RowStep<S, E> for Guarded<S, E, MAX> {
+    #[inline(always)]
+    fn four(&mut self, s: S, a: E::V<S>, v: [E::V<S>; 4]) -> E::V<S> {
+        let p = pick::<S, E, MAX>(
+            s,
+            pick::<S, E, MAX>(s, v[0], v[1]),
+            pick::<S, E, MAX>(s, v[2], v[3]),
+        );
+        self.g0 = <E as SimdElement>::add(s, self.g0, <E as SimdElement>::add(s, v[0], v[1]));
+        self.g1 = <E as SimdElement>::add(s, self.g1, <E as SimdElement>::add(s, v[2], v[3]));
+        pick::<S, E, MAX>(s, a, p)
+    }
+
+    #[inline(always)]
+    fn one(&mut self, s: S, a: E::V<S>, v: E::V<S>) -> E::V<S> {
+        self.g0 = <E as SimdElement>::add(s, self.g0, v);
+        pick::<S, E, MAX>(s, a, v)
+    }
+
+    #[inline(always)]
+    fn tail(&mut self, s: S, a: E::V<S>, t: &[E]) -> E::V<S> {
+        // Padded with zeros for the guard (an infinity could make it NaN for nothing).
+        self.g1 = <E as SimdElement>::add(s, self.g1, E::partial_load(s, t, E::ZERO));
+        pick::<S, E, MAX>(s, a, E::partial_load(s, t, self.id))
+    }
+}
+
 /// `out[i]` = the max (`MAX`) or min from `id` of `x[r·stride + i]` over `r < rows`; `false`
 /// (with `out` in an unspecified state) where the exact fold must decide. `rows ≥ 1` and `x`
 /// holds every row.
@@ -101,51 +138,12 @@ pub(super) fn fold_rows<S: Simd, E: SimdElement, const MAX: bool>(
     out: &mut [E],
     id: E,
 ) -> bool {
-    let n = out.len();
-    let body = n - n % E::lanes::<S>();
-    out.fill(id);
     let zero = E::splat(s, E::ZERO);
-    let (mut g0, mut g1) = (zero, zero);
-    let row = |r: usize| &x[r * stride..r * stride + n];
-    let (oh, ot) = E::as_mut_simd::<S>(out);
-    let mut r = 0;
-    while r + 4 <= rows {
-        let (h0, _) = E::as_simd::<S>(row(r));
-        let (h1, _) = E::as_simd::<S>(row(r + 1));
-        let (h2, _) = E::as_simd::<S>(row(r + 2));
-        let (h3, _) = E::as_simd::<S>(row(r + 3));
-        for ((((o, &v0), &v1), &v2), &v3) in oh.iter_mut().zip(h0).zip(h1).zip(h2).zip(h3) {
-            let p = pick::<S, E, MAX>(
-                s,
-                pick::<S, E, MAX>(s, v0, v1),
-                pick::<S, E, MAX>(s, v2, v3),
-            );
-            *o = pick::<S, E, MAX>(s, *o, p);
-            g0 = <E as SimdElement>::add(s, g0, <E as SimdElement>::add(s, v0, v1));
-            g1 = <E as SimdElement>::add(s, g1, <E as SimdElement>::add(s, v2, v3));
-        }
-        if !ot.is_empty() {
-            let mut a = E::partial_load(s, ot, id);
-            for k in 0..4 {
-                let t = &row(r + k)[body..];
-                a = pick::<S, E, MAX>(s, a, E::partial_load(s, t, id));
-                g0 = <E as SimdElement>::add(s, g0, E::partial_load(s, t, E::ZERO));
-            }
-            E::partial_store(s, ot, a);
-        }
-        r += 4;
-    }
-    for r in r..rows {
-        let (h, t) = E::as_simd::<S>(row(r));
-        for (o, &v) in oh.iter_mut().zip(h) {
-            *o = pick::<S, E, MAX>(s, *o, v);
-            g0 = <E as SimdElement>::add(s, g0, v);
-        }
-        if !ot.is_empty() {
-            let a = pick::<S, E, MAX>(s, E::partial_load(s, ot, id), E::partial_load(s, t, id));
-            E::partial_store(s, ot, a);
-            g1 = <E as SimdElement>::add(s, g1, E::partial_load(s, t, E::ZERO));
-        }
-    }
-    !tripped::<S, E>(s, g0, g1) && out.iter().all(|&v| settled(v))
+    let mut step = Guarded::<S, E, MAX> {
+        g0: zero,
+        g1: zero,
+        id,
+    };
+    fold_block(s, x, (stride, rows), out, id, &mut step);
+    !tripped::<S, E>(s, step.g0, step.g1) && out.iter().all(|&v| settled(v))
 }

@@ -192,3 +192,102 @@ fn the_macro_streams_only_memory_bound_bodies() {
     const { assert!(Relu::STREAM_STORES && Add::STREAM_STORES && Mul::STREAM_STORES) };
     const { assert!(!Exp::STREAM_STORES && !Sigmoid::STREAM_STORES) };
 }
+
+/// Values for the fold-over-rows tests: random, with NaN (two payloads), ±0 and ±inf
+/// sprinkled at a rate of about one in `every` (never, for `every == 0`).
+fn sprinkled(n: usize, seed: u32, every: u32) -> Vec<f32> {
+    let specials = [
+        f32::NAN,
+        f32::from_bits(0x7fc0_1234),
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ];
+    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(7);
+    data(n, seed)
+        .into_iter()
+        .map(|v| {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            match every {
+                0 => v,
+                e if (s >> 8).is_multiple_of(e) => specials[(s >> 4) as usize % specials.len()],
+                _ => v,
+            }
+        })
+        .collect()
+}
+
+/// Bits, every NaN as the canonical quiet NaN: which NaN operand's payload an IEEE operation
+/// passes on is unspecified (LLVM commutes `fadd` operands), so only NaN-ness is compared.
+fn canonical_bits(v: &[f32]) -> Vec<u32> {
+    v.iter()
+        .map(|x| {
+            if x.is_nan() {
+                f32::NAN.to_bits()
+            } else {
+                x.to_bits()
+            }
+        })
+        .collect()
+}
+
+/// The previous fold over rows: one exact [`ReduceKernel::accumulate`] per row, in order.
+fn rows_by_accumulate<K: ReduceKernel>(
+    k: K,
+    x: &[f32],
+    stride: usize,
+    rows: usize,
+    n: usize,
+) -> Vec<f32> {
+    let mut acc = vec![K::identity::<f32>(); n];
+    for r in 0..rows {
+        k.accumulate(&mut acc, &x[r * stride..r * stride + n])
+            .unwrap();
+    }
+    acc
+}
+
+/// `fold_rows` bit for bit against row-by-row accumulation, with the output placed at page
+/// offsets that make the driver walk passes backwards or move its accumulators to the stack
+/// (rows a page apart and not), for every fold pattern, short and odd rows, NaN / ±0 / inf.
+#[test]
+#[cfg_attr(miri, ignore = "inputs of hundreds of KiB")]
+fn fold_rows_is_bit_identical_wherever_the_output_lies() {
+    use crate::ops::builtins::{Max, Min, Prod, Sum};
+    fn check<K: ReduceKernel>(k: K, name: &str) {
+        // (stride, columns, rows): a page apart (1024 f32), not (1029, 1000), short rows.
+        let shapes = [
+            (1024, 1024, 70),
+            (1024, 1021, 19),
+            (1029, 1029, 33),
+            (1000, 997, 67),
+            (1024, 37, 5),
+            (2100, 2100, 9),
+        ];
+        let mut buf = vec![0.0f32; 4096];
+        for (si, &(stride, n, rows)) in shapes.iter().enumerate() {
+            for every in [0, 9, 5000] {
+                let x = sprinkled(stride * (rows - 1) + n, si as u32 * 31 + every, every);
+                let want = canonical_bits(&rows_by_accumulate(k, &x, stride, rows, n));
+                // The output `d` bytes ahead of the input modulo a page.
+                for d in [0usize, 16, 64, 80, 336, 1024, 2048, 3760, 4016, 4080] {
+                    let need = (x.as_ptr() as usize + d).wrapping_sub(buf.as_ptr() as usize);
+                    let start = (need % 4096) / 4;
+                    let out = &mut buf[start..start + n];
+                    out.fill(7.0);
+                    k.fold_rows(&x, stride, rows, out).unwrap();
+                    assert_eq!(
+                        canonical_bits(out),
+                        want,
+                        "{name} stride {stride} n {n} rows {rows} every {every} d {d}"
+                    );
+                }
+            }
+        }
+    }
+    check(Max, "max");
+    check(Min, "min");
+    check(Sum, "sum");
+    check(Prod, "prod");
+}
