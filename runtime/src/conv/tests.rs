@@ -562,3 +562,171 @@ fn every_specialised_kernel_matches_naive_with_strides_padding_and_dilation() {
         }
     }
 }
+
+/// The output-channel engine run directly (whatever [`channels::wins`] would pick).
+fn channel_forward<E: crate::simd::SimdElement, A: Epilogue>(
+    s: &ConvShape,
+    x: StridedRef<'_, E, 4>,
+    w: StridedRef<'_, E, 4>,
+    bias: Option<&[E]>,
+    out: &mut [E],
+    pre: Option<&mut [E]>,
+) {
+    let wv = |o, c, p, q| w.data[w.position([o, c, p, q])];
+    channels::forward::<E, A>(&Plan::forward(s), x, wv, bias, out, pre);
+}
+
+/// A random shape for the output-channel engine: `o` output channels, odd widths from 1 to 23
+/// (one tile, near-equal tiles, a tail narrower than a register), strides, padding, dilation.
+fn channel_case(rng: &mut StdRng, o: usize) -> ConvShape {
+    loop {
+        let k = |rng: &mut StdRng| *[1usize, 2, 3, 5].get(rng.gen_range(0..4)).unwrap();
+        let p = |rng: &mut StdRng| ConvParams {
+            stride: rng.gen_range(1..=2),
+            padding_before: rng.gen_range(0..=2),
+            padding_after: rng.gen_range(0..=2),
+            dilation: rng.gen_range(1..=2),
+        };
+        let (b, c) = (rng.gen_range(1..=3), rng.gen_range(1..=5));
+        let (h, w) = (rng.gen_range(1..=9), 2 * rng.gen_range(0..=11) + 1);
+        if let Ok(s) = ConvShape::conv2d([b, c, h, w], [o, c, k(rng), k(rng)], [p(rng), p(rng)]) {
+            return s;
+        }
+    }
+}
+
+#[test]
+fn channel_engine_matches_naive_on_random_shapes_params_and_layouts() {
+    let mut rng = StdRng::seed_from_u64(17);
+    let orders = [[0, 1, 2, 3], [0, 2, 3, 1], [3, 2, 1, 0], [1, 0, 3, 2]];
+    for case_no in 0..96 {
+        let o = [8, 16, 32, 48][case_no % 4];
+        let s = channel_case(&mut rng, o);
+        let fill = |n: usize, rng: &mut StdRng| {
+            (0..n)
+                .map(|_| rng.gen_range(-1.0..1.0))
+                .collect::<Vec<f64>>()
+        };
+        let x = fill(s.input_shape().iter().product(), &mut rng);
+        let w = fill(s.weight_shape().iter().product(), &mut rng);
+        let bias = fill(o, &mut rng);
+        let bias = (case_no % 3 != 0).then_some(&bias[..]);
+        // Permuted (non-contiguous) input and weight, with junk before them.
+        let (xs, xst) = permuted_storage(&x, s.input_shape(), orders[case_no % 4], 3);
+        let (ws, wst) = permuted_storage(&w, s.weight_shape(), orders[(case_no + 1) % 4], 1);
+        let xv = view(&xs, s.input_shape(), xst, 3);
+        let wv = view(&ws, s.weight_shape(), wst, 1);
+        let n_out: usize = s.output_shape().iter().product();
+        let what = format!("case {case_no}: {s}, params {:?}", s.params);
+
+        let mut want = vec![0.0; n_out];
+        naive::forward(&s, xv, wv, bias, &mut want).unwrap();
+        let mut got = vec![f64::NAN; n_out];
+        channel_forward::<f64, NoActivation>(&s, xv, wv, bias, &mut got, None);
+        assert_close(&got, &want, 1e-12, &format!("channel forward {what}"));
+
+        // With the activation fused and the pre-activation kept.
+        let relu: Vec<f64> = want.iter().map(|&v| v.max(0.0)).collect();
+        let (mut got, mut pre) = (vec![f64::NAN; n_out], vec![f64::NAN; n_out]);
+        channel_forward::<f64, Activated<crate::ops::builtins::Relu>>(
+            &s,
+            xv,
+            wv,
+            bias,
+            &mut got,
+            Some(&mut pre),
+        );
+        assert_close(
+            &pre,
+            &want,
+            1e-12,
+            &format!("channel pre-activation {what}"),
+        );
+        assert_close(&got, &relu, 1e-12, &format!("channel relu {what}"));
+        let mut got = vec![f64::NAN; n_out];
+        channel_forward::<f64, Activated<crate::ops::builtins::Relu>>(
+            &s, xv, wv, bias, &mut got, None,
+        );
+        assert_close(
+            &got,
+            &relu,
+            1e-12,
+            &format!("channel relu in registers {what}"),
+        );
+
+        // The input gradient is a forward conv of another plan (upsampled by the stride).
+        let g = fill(n_out, &mut rng);
+        let gv = c4(&g, s.output_shape());
+        let mut want = vec![0.0; x.len()];
+        naive::backward_input(&s, gv, wv, &mut want).unwrap();
+        let (kh, kw) = (s.kernel_h, s.kernel_w);
+        let flipped = |c, o, p, q| wv.data[wv.position([o, c, kh - 1 - p, kw - 1 - q])];
+        let mut got = vec![f64::NAN; x.len()];
+        channels::forward::<f64, NoActivation>(
+            &Plan::backward_input(&s),
+            gv,
+            flipped,
+            None,
+            &mut got,
+            None,
+        );
+        assert_close(
+            &got,
+            &want,
+            1e-12,
+            &format!("channel backward_input {what}"),
+        );
+    }
+}
+
+#[test]
+fn channel_engine_f32_matches_f64_naive() {
+    let mut rng = StdRng::seed_from_u64(19);
+    for o in [8, 16, 32, 48] {
+        for _ in 0..6 {
+            let s = channel_case(&mut rng, o);
+            let x: Vec<f32> = (0..s.input_shape().iter().product())
+                .map(|_| rng.gen_range(-1.0..1.0))
+                .collect();
+            let w: Vec<f32> = (0..s.weight_shape().iter().product())
+                .map(|_| rng.gen_range(-1.0..1.0))
+                .collect();
+            let bias: Vec<f32> = (0..o).map(|_| rng.gen_range(-1.0..1.0)).collect();
+            let up = |v: &[f32]| v.iter().map(|&a| a as f64).collect::<Vec<f64>>();
+            let (xd, wd, bd) = (up(&x), up(&w), up(&bias));
+            let n_out: usize = s.output_shape().iter().product();
+            let mut want = vec![0.0; n_out];
+            let (xs, ws) = (s.input_shape(), s.weight_shape());
+            naive::forward(&s, c4(&xd, xs), c4(&wd, ws), Some(&bd), &mut want).unwrap();
+            let mut got = vec![f32::NAN; n_out];
+            let (xv, wv) = (c4(&x, xs), c4(&w, ws));
+            channel_forward::<f32, NoActivation>(&s, xv, wv, Some(&bias), &mut got, None);
+            assert_close(&up(&got), &want, 1e-5, &format!("f32 channel forward {s}"));
+        }
+    }
+}
+
+#[test]
+fn channel_engine_runs_conv2d_c_and_not_the_shapes_the_position_engine_wins() {
+    let shape =
+        |x, w, p| Plan::forward(&ConvShape::conv2d(x, w, [ConvParams::padded(p); 2]).unwrap());
+    let c = shape([64, 6, 14, 14], [16, 6, 5, 5], 2);
+    let a = shape([8, 64, 56, 56], [64, 64, 3, 3], 1);
+    let b = shape([64, 1, 28, 28], [6, 1, 5, 5], 2);
+    let s1 = ConvShape::conv1d([32, 64, 256], [64, 64, 5], ConvParams::padded(2)).unwrap();
+    let conv1d = Plan::forward(&s1);
+    // On AVX2 and AVX-512 (8 or 16 f32 lanes); a scalar or 4-lane backend keeps every shape.
+    let wide = crate::kernel::arch().dispatch(LanesF32) >= 8;
+    assert_eq!(channels::wins::<f32>(&c), wide, "conv2d_C");
+    for (name, plan) in [("conv2d_A", a), ("conv2d_B", b), ("conv1d", conv1d)] {
+        assert!(!channels::wins::<f32>(&plan), "{name}");
+    }
+}
+
+struct LanesF32;
+impl pulp::WithSimd for LanesF32 {
+    type Output = usize;
+    fn with_simd<S: pulp::Simd>(self, _: S) -> usize {
+        <f32 as crate::simd::SimdElement>::lanes::<S>()
+    }
+}
