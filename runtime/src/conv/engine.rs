@@ -20,10 +20,6 @@
 //! segment. The output gradient is laid out over the same flat positions with zeros in the
 //! garbage columns, so they contribute nothing.
 //!
-//! Plans where that still wastes lanes (narrow rows, output channels a multiple of the lane
-//! count, as conv2d_C) run on [`super::channels`] instead, which puts output channels in the
-//! lanes ([`super::channels::wins`] decides).
-//!
 //! `KH`/`KW` are the kernel extents when known at compile time (the specialised kernels), or 0
 //! for run-time extents (the generic kernel, which walks a table of tap offsets).
 
@@ -43,7 +39,7 @@ use crate::simd::SimdElement;
 const BLOCKS: [(usize, usize); 3] = [(8, 3), (6, 4), (4, 6)];
 
 /// The block size wasting the fewest padded output channels (ties: the larger block).
-pub(super) fn pick_block(out_c: usize) -> usize {
+fn pick_block(out_c: usize) -> usize {
     BLOCKS
         .iter()
         .map(|&(ob, _)| ob)
@@ -77,10 +73,7 @@ fn pack_weight<E: SimdElement>(
 }
 
 /// Splits `out` into consecutive chunks at the given boundaries (ascending, within `out`).
-pub(super) fn split_at_bounds<'a, E>(
-    mut out: &'a mut [E],
-    bounds: &[usize],
-) -> Vec<Mutex<&'a mut [E]>> {
+fn split_at_bounds<'a, E>(mut out: &'a mut [E], bounds: &[usize]) -> Vec<Mutex<&'a mut [E]>> {
     let mut chunks = Vec::with_capacity(bounds.len());
     let mut at = 0;
     for &end in bounds {
@@ -93,7 +86,7 @@ pub(super) fn split_at_bounds<'a, E>(
 }
 
 /// Number of tasks for `macs` multiply-adds split into at most `units` pieces.
-pub(super) fn tasks_for(macs: usize, units: usize) -> usize {
+fn tasks_for(macs: usize, units: usize) -> usize {
     // A multiply-add is far cheaper than the memory-bound element the threshold is tuned for.
     parallel::tasks_for(macs / 32).min(units).max(1)
 }
@@ -113,9 +106,6 @@ pub(crate) fn forward<E: SimdElement, A: Epilogue, const KH: usize, const KW: us
 ) {
     if out.is_empty() {
         return;
-    }
-    if super::channels::wins::<E>(plan) {
-        return super::channels::forward::<E, A>(plan, src, weight, bias, out, pre);
     }
     let ob = pick_block(plan.out_c);
     let wpk = pack_weight(plan, ob, weight);
