@@ -378,6 +378,31 @@ fn card() {
         );
         c
     };
+    // A conv with its activation fused into the kernel's store against the conv then a
+    // separate in-place activation pass.
+    let fusion = |op: &str, flops: f64, fused, separate| {
+        let fused = line(op, "fused", 1, flops, fused);
+        let separate = line(op, "conv_then_relu", 1, flops, separate);
+        println!(
+            "RATIO {op} separate_vs_fused {:.3} saved_ms {:.4}",
+            separate / fused,
+            separate - fused
+        );
+    };
+    // Every simd row is followed by its im2col + GEMM and naive rows and the two ratios.
+    let baselines = |op: &str, flops: f64, simd: f64, gemm, naive| {
+        let gemm = line(op, "im2col_gemm", 1, flops, gemm);
+        let naive = line(op, "naive", 1, flops, naive);
+        println!(
+            "RATIO {op} simd_vs_im2col {:.2} simd_vs_naive {:.1}",
+            gemm / simd,
+            naive / simd
+        );
+    };
+    let simd_and_baselines = |op: &str, flops: f64, simd, gemm, naive| {
+        let simd = line(op, "simd", 1, flops, simd);
+        baselines(op, flops, simd, gemm, naive);
+    };
     for k in cases() {
         let s = k.s;
         let flops = 2.0 * s.macs() as f64;
@@ -421,80 +446,41 @@ fn card() {
             generic / decl,
             simd / decl
         );
-        let gemm = line(
+        baselines(
             k.name,
-            "im2col_gemm",
-            1,
             flops,
+            simd,
             measure(budget, 5, || i2c.forward(&k.x, &k.w, &mut out).unwrap()),
-        );
-        let naive_t = line(
-            k.name,
-            "naive",
-            1,
-            flops,
             measure(Duration::ZERO, 1, || {
                 naive::forward(&s, x, w, None, &mut out).unwrap()
             }),
         );
-        println!(
-            "RATIO {} simd_vs_im2col {:.2} simd_vs_naive {:.1}",
-            k.name,
-            gemm / simd,
-            naive_t / simd
-        );
         if k.name == "conv2d_B" {
             // Fusion where the output is large relative to the work (1 input channel).
-            let fused = line(
+            fusion(
                 "conv2d_B_relu",
-                "fused",
-                1,
                 flops,
                 measure(budget, 20, || {
                     Decl5x5P2Relu.forward(&s, x, w, None, &mut out).unwrap()
                 }),
-            );
-            let separate = line(
-                "conv2d_B_relu",
-                "conv_then_relu",
-                1,
-                flops,
                 measure(budget, 20, || {
                     Decl5x5P2.forward(&s, x, w, None, &mut out).unwrap();
                     Relu.forward_in_place(&mut out);
                 }),
             );
-            println!(
-                "RATIO conv2d_B_relu separate_vs_fused {:.3} saved_ms {:.4}",
-                separate / fused,
-                separate - fused
-            );
         }
         if k.name == "conv2d_A" {
             // Fusion: conv + bias-free ReLU in the kernel's store vs the conv then a ReLU pass.
-            let fused = line(
+            fusion(
                 "conv2d_A_relu",
-                "fused",
-                1,
                 flops,
                 measure(budget, 5, || {
                     Decl3x3P1Relu.forward(&s, x, w, None, &mut out).unwrap()
                 }),
-            );
-            let separate = line(
-                "conv2d_A_relu",
-                "conv_then_relu",
-                1,
-                flops,
                 measure(budget, 5, || {
                     Decl3x3P1.forward(&s, x, w, None, &mut out).unwrap();
                     Relu.forward_in_place(&mut out);
                 }),
-            );
-            println!(
-                "RATIO conv2d_A_relu separate_vs_fused {:.3} saved_ms {:.3}",
-                separate / fused,
-                separate - fused
             );
             threads(2);
             let (wall, _) = measure(budget, 5, || {
@@ -514,69 +500,31 @@ fn card() {
             threads(1);
             let mut gx = vec![0.0f32; k.x.len()];
             let mut gw = vec![0.0f32; k.w.len()];
-            let a = line(
+            simd_and_baselines(
                 "conv2d_A_bwd_input",
-                "simd",
-                1,
                 flops,
                 measure(budget, 5, || {
                     conv::conv2d_backward_input(&s, g, w, &mut gx).unwrap()
                 }),
-            );
-            let b = line(
-                "conv2d_A_bwd_input",
-                "im2col_gemm",
-                1,
-                flops,
                 measure(budget, 5, || {
                     i2c.backward_input(&k.g, &k.w, &mut gx).unwrap()
                 }),
-            );
-            let c = line(
-                "conv2d_A_bwd_input",
-                "naive",
-                1,
-                flops,
                 measure(Duration::ZERO, 1, || {
                     naive::backward_input(&s, g, w, &mut gx).unwrap()
                 }),
             );
-            println!(
-                "RATIO conv2d_A_bwd_input simd_vs_im2col {:.2} simd_vs_naive {:.1}",
-                b / a,
-                c / a
-            );
-            let a = line(
+            simd_and_baselines(
                 "conv2d_A_bwd_weight",
-                "simd",
-                1,
                 flops,
                 measure(budget, 5, || {
                     conv::conv2d_backward_weight(&s, x, g, &mut gw).unwrap()
                 }),
-            );
-            let b = line(
-                "conv2d_A_bwd_weight",
-                "im2col_gemm",
-                1,
-                flops,
                 measure(budget, 5, || {
                     i2c.backward_weight(&k.x, &k.g, &mut gw).unwrap()
                 }),
-            );
-            let c = line(
-                "conv2d_A_bwd_weight",
-                "naive",
-                1,
-                flops,
                 measure(Duration::ZERO, 1, || {
                     naive::backward_weight(&s, x, g, &mut gw).unwrap()
                 }),
-            );
-            println!(
-                "RATIO conv2d_A_bwd_weight simd_vs_im2col {:.2} simd_vs_naive {:.1}",
-                b / a,
-                c / a
             );
         }
     }

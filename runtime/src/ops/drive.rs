@@ -3,9 +3,12 @@
 //! into small stack buffers), and splits the work into thread tasks.
 
 use crate::kernel::arch;
+use crate::layout::Layout;
 use crate::parallel::{self, Parallelism};
 use crate::simd::SimdElement;
+use crate::{Result, Tensor};
 
+use super::plan::{alloc, walk_for, Reads};
 use super::walk::{split_ranges, Walk};
 
 /// Elements gathered per batch on the index-walk path (a few KiB of stack per operand).
@@ -115,6 +118,45 @@ fn all_slices<'a, E: Copy, const N: usize>(ins: &[Src<'a, E>; N]) -> Option<[&'a
         }
     }
     Some(out)
+}
+
+/// Runs `kernel` over `inputs`, seen through `layouts` (already broadcast to `layout`'s shape),
+/// into `M` fresh buffers in the storage order of the dense `layout`: the body every
+/// allocating forward and backward of map and zip shares.
+pub(crate) fn drive_fresh<E: SimdElement, const N: usize, const M: usize>(
+    op: &'static str,
+    layout: &Layout,
+    inputs: [&Tensor<E>; N],
+    layouts: [&Layout; N],
+    exec: Exec,
+    kernel: &impl RunKernel<E, N, M>,
+) -> Result<[Vec<E>; M]> {
+    let mut bufs: [Vec<E>; M] = core::array::from_fn(|_| Vec::new());
+    for b in &mut bufs {
+        *b = alloc(op, layout.numel())?;
+    }
+    let reads = Reads::new(&inputs);
+    let walk = walk_for(layout, layouts);
+    let outs = bufs.each_mut().map(Vec::as_mut_slice);
+    drive(&walk, reads.data(), outs, exec.path, exec.par(), kernel);
+    Ok(bufs)
+}
+
+/// [`drive_fresh`] with one output written into the dense, unaliased region of `out`
+/// (the caller has checked both) in its storage order.
+pub(crate) fn drive_into<E: SimdElement, const N: usize>(
+    out: &Tensor<E>,
+    inputs: [&Tensor<E>; N],
+    layouts: [&Layout; N],
+    exec: Exec,
+    kernel: &impl RunKernel<E, N, 1>,
+) {
+    let reads = Reads::new(&inputs);
+    let walk = walk_for(out.layout(), layouts);
+    let mut guard = out.storage().write();
+    let start = out.offset();
+    let region = &mut guard[start..start + walk.numel];
+    drive(&walk, reads.data(), [region], exec.path, exec.par(), kernel);
 }
 
 /// Runs `kernel` over `walk`, reading input `i` from `data[i]` and writing the outputs in walk

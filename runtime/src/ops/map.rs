@@ -6,8 +6,8 @@ use crate::kernel::MapKernel;
 use crate::simd::SimdElement;
 use crate::{Result, Tensor};
 
-use super::drive::{drive, with_slices, Exec, RunKernel, Src};
-use super::plan::{alloc, check_out, copy_into, output_layout, tensor_from, walk_for, Reads};
+use super::drive::{drive_fresh, drive_into, with_slices, Exec, RunKernel, Src};
+use super::plan::{check_out, copy_into, output_layout, tensor_from, Reads};
 use super::walk::split_ranges;
 
 /// The forward of a map kernel on one run.
@@ -60,19 +60,7 @@ pub(crate) fn forward<E: SimdElement, K: MapKernel>(
     exec: Exec,
 ) -> Result<Tensor<E>> {
     let layout = output_layout(x.shape(), &[x.layout()], exec.path)?;
-    let mut data = alloc(K::NAME, layout.numel())?;
-    {
-        let reads = Reads::new(&[x]);
-        let walk = walk_for(&layout, [x.layout()]);
-        drive(
-            &walk,
-            reads.data(),
-            [&mut data],
-            exec.path,
-            exec.par(),
-            &Forward(k),
-        );
-    }
+    let [data] = drive_fresh(K::NAME, &layout, [x], [x.layout()], exec, &Forward(k))?;
     Ok(tensor_from(data, layout))
 }
 
@@ -89,34 +77,24 @@ pub(crate) fn backward<E: SimdElement, K: MapKernel>(
         Some(y) => output_layout(x.shape(), &[x.layout(), y.layout(), g.layout()], exec.path)?,
         None => output_layout(x.shape(), &[x.layout(), g.layout()], exec.path)?,
     };
-    let mut data = alloc(K::NAME, layout.numel())?;
-    match y {
-        Some(y) => {
-            let reads = Reads::new(&[x, y, &g]);
-            let walk = walk_for(&layout, [x.layout(), y.layout(), g.layout()]);
-            let kernel = BackwardWithOutput(k);
-            drive(
-                &walk,
-                reads.data(),
-                [&mut data],
-                exec.path,
-                exec.par(),
-                &kernel,
-            );
-        }
-        None => {
-            let reads = Reads::new(&[x, &g]);
-            let walk = walk_for(&layout, [x.layout(), g.layout()]);
-            drive(
-                &walk,
-                reads.data(),
-                [&mut data],
-                exec.path,
-                exec.par(),
-                &Backward(k),
-            );
-        }
-    }
+    let [data] = match y {
+        Some(y) => drive_fresh(
+            K::NAME,
+            &layout,
+            [x, y, &g],
+            [x.layout(), y.layout(), g.layout()],
+            exec,
+            &BackwardWithOutput(k),
+        )?,
+        None => drive_fresh(
+            K::NAME,
+            &layout,
+            [x, &g],
+            [x.layout(), g.layout()],
+            exec,
+            &Backward(k),
+        )?,
+    };
     Ok(tensor_from(data, layout))
 }
 
@@ -262,19 +240,7 @@ impl<E: SimdElement> Tensor<E> {
             copy_into(&tmp, out);
             return Ok(());
         }
-        let reads = Reads::new(&[self]);
-        let walk = walk_for(out.layout(), [self.layout()]);
-        let mut guard = out.storage().write();
-        let start = out.offset();
-        let region = &mut guard[start..start + walk.numel];
-        drive(
-            &walk,
-            reads.data(),
-            [region],
-            exec.path,
-            exec.par(),
-            &Forward(k),
-        );
+        drive_into(out, [self], [self.layout()], exec, &Forward(k));
         Ok(())
     }
 

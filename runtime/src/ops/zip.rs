@@ -7,9 +7,9 @@ use crate::shape::broadcast_shapes;
 use crate::simd::SimdElement;
 use crate::{Error, Result, Tensor};
 
-use super::drive::{drive, with_slices, Exec, RunKernel, Src, GATHER};
+use super::drive::{drive_fresh, drive_into, with_slices, Exec, RunKernel, Src, GATHER};
 use super::map::ok;
-use super::plan::{alloc, check_out, copy_into, output_layout, tensor_from, walk_for, Reads};
+use super::plan::{check_out, copy_into, output_layout, tensor_from, walk_for};
 use super::walk::Walk;
 
 /// The forward of a zip kernel on one run; broadcast operands use the scalar-operand drivers.
@@ -68,19 +68,7 @@ pub(crate) fn forward<E: SimdElement, K: ZipKernel>(
     let la = a.layout().broadcast_to(&shape)?;
     let lb = b.layout().broadcast_to(&shape)?;
     let layout = output_layout(&shape, &[&la, &lb], exec.path)?;
-    let mut data = alloc(K::NAME, layout.numel())?;
-    {
-        let reads = Reads::new(&[a, b]);
-        let walk = walk_for(&layout, [&la, &lb]);
-        drive(
-            &walk,
-            reads.data(),
-            [&mut data],
-            exec.path,
-            exec.par(),
-            &Forward(k),
-        );
-    }
+    let [data] = drive_fresh(K::NAME, &layout, [a, b], [&la, &lb], exec, &Forward(k))?;
     Ok(tensor_from(data, layout))
 }
 
@@ -97,21 +85,14 @@ pub(crate) fn backward<E: SimdElement, K: ZipKernel>(
     let g = g.broadcast_to(&shape)?;
     let exec = Exec::default();
     let layout = output_layout(&shape, &[&la, &lb, g.layout()], exec.path)?;
-    let mut ga = alloc(K::NAME, layout.numel())?;
-    let mut gb = alloc(K::NAME, layout.numel())?;
-    {
-        let reads = Reads::new(&[a, b, &g]);
-        let walk = walk_for(&layout, [&la, &lb, g.layout()]);
-        let outs = [ga.as_mut_slice(), gb.as_mut_slice()];
-        drive(
-            &walk,
-            reads.data(),
-            outs,
-            exec.path,
-            exec.par(),
-            &Backward(k),
-        );
-    }
+    let [ga, gb] = drive_fresh(
+        K::NAME,
+        &layout,
+        [a, b, &g],
+        [&la, &lb, g.layout()],
+        exec,
+        &Backward(k),
+    )?;
     let ga = tensor_from(ga, layout.clone()).sum_to_shape(a.shape())?;
     let gb = tensor_from(gb, layout).sum_to_shape(b.shape())?;
     Ok((ga, gb))
@@ -206,19 +187,7 @@ impl<E: SimdElement> Tensor<E> {
         }
         let la = self.layout().broadcast_to(&shape)?;
         let lb = other.layout().broadcast_to(&shape)?;
-        let reads = Reads::new(&[self, other]);
-        let walk = walk_for(out.layout(), [&la, &lb]);
-        let mut guard = out.storage().write();
-        let start = out.offset();
-        let region = &mut guard[start..start + walk.numel];
-        drive(
-            &walk,
-            reads.data(),
-            [region],
-            exec.path,
-            exec.par(),
-            &Forward(k),
-        );
+        drive_into(out, [self, other], [&la, &lb], exec, &Forward(k));
         Ok(())
     }
 
