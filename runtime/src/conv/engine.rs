@@ -20,6 +20,10 @@
 //! segment. The output gradient is laid out over the same flat positions with zeros in the
 //! garbage columns, so they contribute nothing.
 //!
+//! `f32` plans where that still wastes lanes (narrow rows, output channels a multiple of the
+//! lane count, as conv2d_C) run on [`super::channels`] instead, which puts output channels in
+//! the lanes ([`super::channels::wins`] decides).
+//!
 //! `KH`/`KW` are the kernel extents when known at compile time (the specialised kernels), or 0
 //! for run-time extents (the generic kernel, which walks a table of tap offsets).
 
@@ -39,7 +43,7 @@ use crate::simd::SimdElement;
 const BLOCKS: [(usize, usize); 3] = [(8, 3), (6, 4), (4, 6)];
 
 /// The block size wasting the fewest padded output channels (ties: the larger block).
-fn pick_block(out_c: usize) -> usize {
+pub(super) fn pick_block(out_c: usize) -> usize {
     BLOCKS
         .iter()
         .map(|&(ob, _)| ob)
@@ -73,7 +77,10 @@ fn pack_weight<E: SimdElement>(
 }
 
 /// Splits `out` into consecutive chunks at the given boundaries (ascending, within `out`).
-fn split_at_bounds<'a, E>(mut out: &'a mut [E], bounds: &[usize]) -> Vec<Mutex<&'a mut [E]>> {
+pub(super) fn split_at_bounds<'a, E>(
+    mut out: &'a mut [E],
+    bounds: &[usize],
+) -> Vec<Mutex<&'a mut [E]>> {
     let mut chunks = Vec::with_capacity(bounds.len());
     let mut at = 0;
     for &end in bounds {
@@ -86,7 +93,7 @@ fn split_at_bounds<'a, E>(mut out: &'a mut [E], bounds: &[usize]) -> Vec<Mutex<&
 }
 
 /// Number of tasks for `macs` multiply-adds split into at most `units` pieces.
-fn tasks_for(macs: usize, units: usize) -> usize {
+pub(super) fn tasks_for(macs: usize, units: usize) -> usize {
     // A multiply-add is far cheaper than the memory-bound element the threshold is tuned for.
     parallel::tasks_for(macs / 32).min(units).max(1)
 }
@@ -105,6 +112,11 @@ pub(crate) fn forward<E: SimdElement, A: Epilogue, const KH: usize, const KW: us
     pre: Option<&mut [E]>,
 ) {
     if out.is_empty() {
+        return;
+    }
+    let mut pre = pre;
+    if super::channels::try_forward::<E, A>(plan, src, &weight, bias, &mut *out, pre.as_deref_mut())
+    {
         return;
     }
     let ob = pick_block(plan.out_c);

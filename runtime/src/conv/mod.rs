@@ -28,10 +28,12 @@
 //! [`kernels`] (1×1, 3×3, 5×5, 1-D widths 3, 4, 5) and to [`Dynamic`] otherwise. [`naive`]
 //! holds the nested-loop reference.
 
+mod channels;
 pub mod decl;
 mod engine;
 mod epilogue;
 pub mod kernels;
+mod masked;
 pub mod naive;
 mod params;
 mod plan;

@@ -139,6 +139,20 @@ impl Plan {
     /// Writes batch `b` of `src` into `buf` (length [`Plan::packed_len`]), zeros elsewhere.
     pub fn pack<E: Element>(&self, src: &StridedRef<'_, E, 4>, b: usize, buf: &mut [E]) {
         buf.fill(E::ZERO);
+        self.pack_interior(src, b, buf, |d, s| d.copy_from_slice(s));
+    }
+
+    /// [`Plan::pack`] without the zeros: every batch writes the same positions, so a buffer
+    /// zeroed once and then only ever packed by this plan keeps its padding zero. Unit-stride
+    /// rows are copied by `copy(dst, src)` (equal lengths), so a SIMD caller can copy short rows
+    /// in registers rather than through a `memcpy` call each.
+    pub fn pack_interior<E: Element>(
+        &self,
+        src: &StridedRef<'_, E, 4>,
+        b: usize,
+        buf: &mut [E],
+        mut copy: impl FnMut(&mut [E], &[E]),
+    ) {
         let [sh, sw] = self.stride;
         let [uh, uw] = self.up;
         let plane = self.plane();
@@ -163,7 +177,7 @@ impl Plan {
                     let dst = row + col(j0) as usize;
                     let dst = &mut buf[dst..dst + (j1 - j0)];
                     if sx == 1 {
-                        dst.copy_from_slice(&src.data[from + j0..from + j1]);
+                        copy(dst, &src.data[from + j0..from + j1]);
                     } else {
                         for (d, j) in dst.iter_mut().zip(j0..j1) {
                             *d = src.data[from + j * sx];

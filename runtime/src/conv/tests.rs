@@ -562,3 +562,221 @@ fn every_specialised_kernel_matches_naive_with_strides_padding_and_dilation() {
         }
     }
 }
+
+/// The tiling the output-channel engine runs on this machine, whatever [`channels::wins`]
+/// would pick; `None` only on a backend with fewer than 8 `f32` lanes (never on x86 with AVX2).
+fn forced_tiling(plan: &Plan) -> Option<channels::Tiling> {
+    let t = channels::dispatched(plan);
+    #[cfg(target_arch = "x86_64")]
+    assert!(
+        t.is_some() || !std::is_x86_feature_detected!("avx2"),
+        "the channel engine must run on AVX2 and AVX-512"
+    );
+    t
+}
+
+/// The output-channel engine run directly on `plan` (whatever [`channels::wins`] would pick),
+/// with the AVX2 tiles when `avx2` (they run wherever AVX2 does, AVX-512 machines included);
+/// `false` if this machine has no channel engine.
+fn channel_forward<A: Epilogue>(
+    (plan, avx2): (&Plan, bool),
+    x: StridedRef<'_, f32, 4>,
+    weight: &impl Fn(usize, usize, usize, usize) -> f32,
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+    pre: Option<&mut [f32]>,
+) -> bool {
+    let Some(t) = forced_tiling(plan) else {
+        return false;
+    };
+    let t = if avx2 {
+        channels::Tiling::avx2(plan)
+    } else {
+        t
+    };
+    assert!(channels::forward::<f32, A>(
+        plan, t, x, weight, bias, out, pre
+    ));
+    true
+}
+
+/// A random shape for the output-channel engine: `o` output channels, odd widths from 1 to 23
+/// (one tile, near-equal tiles, tiles narrower than the narrowest tile shape), strides,
+/// padding, dilation.
+fn channel_case(rng: &mut StdRng, o: usize) -> ConvShape {
+    loop {
+        let k = |rng: &mut StdRng| *[1usize, 2, 3, 5].get(rng.gen_range(0..4)).unwrap();
+        let p = |rng: &mut StdRng| ConvParams {
+            stride: rng.gen_range(1..=2),
+            padding_before: rng.gen_range(0..=2),
+            padding_after: rng.gen_range(0..=2),
+            dilation: rng.gen_range(1..=2),
+        };
+        let (b, c) = (rng.gen_range(1..=3), rng.gen_range(1..=5));
+        let (h, w) = (rng.gen_range(1..=9), 2 * rng.gen_range(0..=11) + 1);
+        if let Ok(s) = ConvShape::conv2d([b, c, h, w], [o, c, k(rng), k(rng)], [p(rng), p(rng)]) {
+            return s;
+        }
+    }
+}
+
+/// `n` random values exactly representable in `f32`, as `f64`.
+fn fill32(n: usize, rng: &mut StdRng) -> Vec<f64> {
+    (0..n).map(|_| rng.gen_range(-1.0f32..1.0) as f64).collect()
+}
+
+fn to32(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&a| a as f32).collect()
+}
+
+fn to64(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&a| a as f64).collect()
+}
+
+/// The same view over `f32` storage.
+fn view32<'a>(storage: &'a [f32], v: &StridedRef<'_, f64, 4>) -> StridedRef<'a, f32, 4> {
+    StridedRef {
+        data: storage,
+        offset: v.offset,
+        shape: v.shape,
+        strides: v.strides,
+    }
+}
+
+#[test]
+fn channel_engine_matches_naive_on_random_shapes_params_and_layouts() {
+    let mut rng = StdRng::seed_from_u64(17);
+    let orders = [[0, 1, 2, 3], [0, 2, 3, 1], [3, 2, 1, 0], [1, 0, 3, 2]];
+    let tol = 1e-5;
+    for case_no in 0..96 {
+        let o = [8, 16, 32, 48][case_no % 4];
+        let s = channel_case(&mut rng, o);
+        let x = fill32(s.input_shape().iter().product(), &mut rng);
+        let w = fill32(s.weight_shape().iter().product(), &mut rng);
+        let bias = fill32(o, &mut rng);
+        let bias = (case_no % 3 != 0).then_some(&bias[..]);
+        let bias32 = bias.map(to32);
+        let bias32 = bias32.as_deref();
+        // Permuted (non-contiguous) input and weight, with junk before them.
+        let (xs, xst) = permuted_storage(&x, s.input_shape(), orders[case_no % 4], 3);
+        let (ws, wst) = permuted_storage(&w, s.weight_shape(), orders[(case_no + 1) % 4], 1);
+        let xv = view(&xs, s.input_shape(), xst, 3);
+        let wv = view(&ws, s.weight_shape(), wst, 1);
+        let (xs32, ws32) = (to32(&xs), to32(&ws));
+        let (xv32, wv32) = (view32(&xs32, &xv), view32(&ws32, &wv));
+        let weight = |o, c, p, q| wv32.data[wv32.position([o, c, p, q])];
+        let n_out: usize = s.output_shape().iter().product();
+        let what = format!("case {case_no}: {s}, params {:?}", s.params);
+        // Every other case on the AVX2 tiles (8 lanes, at most 12 pixels).
+        let plan = (&Plan::forward(&s), case_no % 8 >= 4);
+
+        let mut want = vec![0.0; n_out];
+        naive::forward(&s, xv, wv, bias, &mut want).unwrap();
+        let mut got = vec![f32::NAN; n_out];
+        if !channel_forward::<NoActivation>(plan, xv32, &weight, bias32, &mut got, None) {
+            return;
+        }
+        assert_close(&to64(&got), &want, tol, &format!("channel forward {what}"));
+
+        // With the activation fused and the pre-activation kept, or not.
+        let relu: Vec<f64> = want.iter().map(|&v| v.max(0.0)).collect();
+        type Relu = Activated<crate::ops::builtins::Relu>;
+        let (mut got, mut pre) = (vec![f32::NAN; n_out], vec![f32::NAN; n_out]);
+        channel_forward::<Relu>(plan, xv32, &weight, bias32, &mut got, Some(&mut pre));
+        assert_close(&to64(&pre), &want, tol, &format!("channel pre {what}"));
+        assert_close(&to64(&got), &relu, tol, &format!("channel relu {what}"));
+        let mut got = vec![f32::NAN; n_out];
+        channel_forward::<Relu>(plan, xv32, &weight, bias32, &mut got, None);
+        assert_close(&to64(&got), &relu, tol, &format!("relu in place {what}"));
+        let (mut got, mut pre) = (vec![f32::NAN; n_out], vec![f32::NAN; n_out]);
+        channel_forward::<NoActivation>(plan, xv32, &weight, bias32, &mut got, Some(&mut pre));
+        assert_close(&to64(&got), &want, tol, &format!("identity, kept {what}"));
+        assert_close(&to64(&pre), &want, tol, &format!("identity pre {what}"));
+
+        // The input gradient is a forward conv of another plan (upsampled by the stride).
+        let g = fill32(n_out, &mut rng);
+        let g32 = to32(&g);
+        let mut want = vec![0.0; x.len()];
+        naive::backward_input(&s, c4(&g, s.output_shape()), wv, &mut want).unwrap();
+        let (kh, kw) = (s.kernel_h, s.kernel_w);
+        let flipped = |c, o, p, q| wv32.data[wv32.position([o, c, kh - 1 - p, kw - 1 - q])];
+        let mut got = vec![f32::NAN; x.len()];
+        let gv = c4(&g32, s.output_shape());
+        let up = Plan::backward_input(&s);
+        channel_forward::<NoActivation>((&up, plan.1), gv, &flipped, None, &mut got, None);
+        assert_close(&to64(&got), &want, tol, &format!("backward_input {what}"));
+    }
+}
+
+/// Shapes the channel engine wins, through the public entry points (plain, and fused with an
+/// activation by a declared kernel), against the `f64` reference.
+#[test]
+fn public_f32_forward_takes_the_channel_engine_and_matches_naive() {
+    let mut rng = StdRng::seed_from_u64(23);
+    let mut ran = 0;
+    for (i, (o, c, hw, k)) in [
+        (16, 6, 14, 5),
+        (16, 3, 27, 3),
+        (32, 4, 9, 3),
+        (48, 2, 20, 5),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let pad = [ConvParams::padded(k / 2); 2];
+        let s = ConvShape::conv2d([3, c, hw, hw], [o, c, k, k], pad).unwrap();
+        if channels::wins(&Plan::forward(&s)).is_none() {
+            continue;
+        }
+        ran += 1;
+        let x = fill32(s.input_shape().iter().product(), &mut rng);
+        let w = fill32(s.weight_shape().iter().product(), &mut rng);
+        let bias = fill32(o, &mut rng);
+        let (x32, w32, b32) = (to32(&x), to32(&w), to32(&bias));
+        let n_out: usize = s.output_shape().iter().product();
+        let (xs, ws) = (s.input_shape(), s.weight_shape());
+        let mut want = vec![0.0; n_out];
+        naive::forward(&s, c4(&x, xs), c4(&w, ws), Some(&bias), &mut want).unwrap();
+        let mut got = vec![f32::NAN; n_out];
+        conv2d_forward(&s, c4(&x32, xs), c4(&w32, ws), Some(&b32), &mut got).unwrap();
+        assert_close(&to64(&got), &want, 1e-5, &format!("shape {i}: {s}"));
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        assert!(ran >= 2, "only {ran} shapes took the channel engine");
+    }
+}
+
+#[test]
+fn channel_engine_runs_conv2d_c_and_not_the_shapes_the_position_engine_wins() {
+    let shape =
+        |x, w, p| Plan::forward(&ConvShape::conv2d(x, w, [ConvParams::padded(p); 2]).unwrap());
+    let c = shape([64, 6, 14, 14], [16, 6, 5, 5], 2);
+    let a = shape([8, 64, 56, 56], [64, 64, 3, 3], 1);
+    let b = shape([64, 1, 28, 28], [6, 1, 5, 5], 2);
+    let s1 = ConvShape::conv1d([32, 64, 256], [64, 64, 5], ConvParams::padded(2)).unwrap();
+    let conv1d = Plan::forward(&s1);
+    // On AVX2 and AVX-512 (8 or 16 f32 lanes); a scalar or 4-lane backend keeps every shape.
+    let wide = crate::kernel::arch().dispatch(LanesF32) >= 8;
+    assert_eq!(channels::wins(&c).is_some(), wide, "conv2d_C");
+    for (name, plan) in [("conv2d_A", a), ("conv2d_B", b), ("conv1d", conv1d)] {
+        assert!(channels::wins(&plan).is_none(), "{name}");
+    }
+    // f64 stays on the position engine even where f32 takes the channel engine.
+    let s = ConvShape::conv2d([1, 6, 14, 14], [16, 6, 5, 5], [ConvParams::padded(2); 2]).unwrap();
+    let (x, w) = (vec![0.5f64; 6 * 14 * 14], vec![0.25f64; 16 * 6 * 25]);
+    let (xv, wv) = (c4(&x, s.input_shape()), c4(&w, s.weight_shape()));
+    let weight = |o, c, p, q| wv.data[wv.position([o, c, p, q])];
+    let mut out = vec![f64::NAN; 16 * 14 * 14];
+    let plan = Plan::forward(&s);
+    let done = channels::try_forward::<f64, NoActivation>(&plan, xv, &weight, None, &mut out, None);
+    assert!(!done && out.iter().all(|v| v.is_nan()));
+}
+
+struct LanesF32;
+impl pulp::WithSimd for LanesF32 {
+    type Output = usize;
+    fn with_simd<S: pulp::Simd>(self, _: S) -> usize {
+        <f32 as crate::simd::SimdElement>::lanes::<S>()
+    }
+}

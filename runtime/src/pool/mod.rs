@@ -24,7 +24,7 @@
 mod decl;
 pub mod declared;
 mod engine;
-mod lanes;
+pub(crate) mod lanes;
 mod origami;
 mod pair;
 #[cfg(test)]
