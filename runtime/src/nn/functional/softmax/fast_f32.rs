@@ -1,6 +1,5 @@
-//! The f32 row kernels of softmax and log-softmax forward and of the log-softmax backward, with
-//! an exponential specialised to the arguments `d ≤ 0` they feed it (`x − m`, or a
-//! log-probability).
+//! f32's [`RowMath`]: the row kernels' exponential specialised to the arguments `d ≤ 0` they
+//! feed it (`x − m`, or a log-probability), and the backend's one-instruction `max`.
 //!
 //! The exp pass is compute-bound (a 1024-wide row sits in L1), so its cost is the number of
 //! vector operations per register. The DSL's general `exp` (1 ulp over the whole f32 range)
@@ -25,9 +24,9 @@
 //! NaN-propagating fold: whichever way a backend orders NaN, a row holding NaN (or `+inf`, via
 //! `inf − inf`) ends up NaN through the exp pass, as in the generic kernel.
 
-use pulp::{bytemuck, Simd, WithSimd};
+use pulp::{bytemuck, Simd};
 
-use super::{scale_shift, Kind};
+use super::rows::RowMath;
 use crate::simd::SimdElement;
 
 /// `1.5·2^23 + 127`: adding it rounds to an integer and leaves `k + 127` in the low bits.
@@ -50,7 +49,7 @@ const FAST_MIN: f32 = -87.0;
 
 /// `e^d` for `d ≤ 0` (or NaN); see the module documentation.
 #[inline(always)]
-pub(super) fn exp_nonpositive<S: Simd>(s: S, d: S::f32s) -> S::f32s {
+fn exp_nonpositive<S: Simd>(s: S, d: S::f32s) -> S::f32s {
     let fast = <f32 as SimdElement>::ge(s, d, s.splat_f32s(FAST_MIN));
     exp_where(s, d, fast)
 }
@@ -100,190 +99,33 @@ fn exp_fast<S: Simd>(s: S, d: S::f32s) -> S::f32s {
     s.mul_f32s(p, scale)
 }
 
-/// `e^(x − m)`. (A function, not a closure: a closure is compiled on its own, without the
-/// dispatch's target features, whenever the optimiser declines to inline it.)
-#[inline(always)]
-fn exp_shifted<S: Simd>(s: S, m: S::f32s, x: S::f32s) -> S::f32s {
-    exp_nonpositive(s, s.sub_f32s(x, m))
-}
+/// f32's row functions: the specialised exponential and the backend's plain `max`.
+pub(super) struct FastF32;
 
-/// `g − e^y · t` (log-softmax backward).
-#[inline(always)]
-fn log_grad<S: Simd>(s: S, t: S::f32s, y: S::f32s, g: S::f32s) -> S::f32s {
-    s.sub_f32s(g, s.mul_f32s(exp_log_prob(s, y), t))
-}
-
-/// Maximum of a row by the backend's `max` (see the module documentation for NaN); `-inf` for
-/// an empty row.
-#[inline(always)]
-fn row_max<S: Simd>(s: S, x: &[f32]) -> f32 {
-    let (head, tail) = <f32 as SimdElement>::as_simd::<S>(x);
-    let ninf = s.splat_f32s(f32::NEG_INFINITY);
-    let (mut a0, mut a1, mut a2, mut a3) = (ninf, ninf, ninf, ninf);
-    let mut chunks = head.chunks_exact(4);
-    for c in &mut chunks {
-        a0 = s.max_f32s(a0, c[0]);
-        a1 = s.max_f32s(a1, c[1]);
-        a2 = s.max_f32s(a2, c[2]);
-        a3 = s.max_f32s(a3, c[3]);
-    }
-    for &v in chunks.remainder() {
-        a0 = s.max_f32s(a0, v);
-    }
-    let t = <f32 as SimdElement>::partial_load(s, tail, f32::NEG_INFINITY);
-    a1 = s.max_f32s(a1, t);
-    s.reduce_max_f32s(s.max_f32s(s.max_f32s(a0, a1), s.max_f32s(a2, a3)))
-}
-
-/// `out = e^(x − m)` (stored only when `STORE`: log-softmax needs just the sum); returns the
-/// sum and the maximum of `next`, the following row (empty for the last row, else as long as
-/// `x`), whose reads from memory overlap this row's compute-bound exp.
-#[inline(always)]
-fn exp_sum_next_max<S: Simd, const STORE: bool>(
-    s: S,
-    x: &[f32],
-    m: f32,
-    out: &mut [f32],
-    next: &[f32],
-) -> (f32, f32) {
-    let mv = s.splat_f32s(m);
-    let ninf = s.splat_f32s(f32::NEG_INFINITY);
-    let zero = s.splat_f32s(0.0);
-    let (xh, xt) = <f32 as SimdElement>::as_simd::<S>(x);
-    let (oh, ot) = <f32 as SimdElement>::as_mut_simd::<S>(out);
-    let (nh, nt) = <f32 as SimdElement>::as_simd::<S>(next);
-    let (mut s0, mut s1) = (zero, zero);
-    let (mut a0, mut a1) = (ninf, ninf);
-    // `next` runs out at once (last row) or together with this row: one loop serves both.
-    let mut next_pairs = nh.chunks_exact(2);
-    for (xc, oc) in xh.chunks_exact(2).zip(oh.chunks_exact_mut(2)) {
-        let (e0, e1) = (exp_shifted(s, mv, xc[0]), exp_shifted(s, mv, xc[1]));
-        if STORE {
-            oc[0] = e0;
-            oc[1] = e1;
-        }
-        s0 = s.add_f32s(s0, e0);
-        s1 = s.add_f32s(s1, e1);
-        if let Some(nc) = next_pairs.next() {
-            a0 = s.max_f32s(a0, nc[0]);
-            a1 = s.max_f32s(a1, nc[1]);
-        }
-    }
-    for &v in next_pairs.remainder() {
-        a0 = s.max_f32s(a0, v);
-    }
-    if !nt.is_empty() {
-        // Padding lanes load -inf, which never wins.
-        let v = <f32 as SimdElement>::partial_load(s, nt, f32::NEG_INFINITY);
-        a1 = s.max_f32s(a1, v);
-    }
-    if xh.len() % 2 == 1 {
-        let i = xh.len() - 1;
-        let e = exp_shifted(s, mv, xh[i]);
-        if STORE {
-            oh[i] = e;
-        }
-        s0 = s.add_f32s(s0, e);
-    }
-    if !xt.is_empty() {
-        // Padding lanes load -inf so exp gives exactly 0 and the sum is unaffected.
-        let e = exp_shifted(
-            s,
-            mv,
-            <f32 as SimdElement>::partial_load(s, xt, f32::NEG_INFINITY),
-        );
-        if STORE {
-            <f32 as SimdElement>::partial_store(s, ot, e);
-        }
-        s1 = s.add_f32s(s1, e);
-    }
-    let sum = s.reduce_sum_f32s(s.add_f32s(s0, s1));
-    (sum, s.reduce_max_f32s(s.max_f32s(a0, a1)))
-}
-
-/// The forward kernel over the contiguous rows of `cols` in `x`, written to `out`.
-pub(super) struct Forward<'a> {
-    pub(super) x: &'a [f32],
-    pub(super) out: &'a mut [f32],
-    pub(super) cols: usize,
-    pub(super) kind: Kind,
-}
-
-impl WithSimd for Forward<'_> {
-    type Output = ();
+impl RowMath<f32> for FastF32 {
     #[inline(always)]
-    fn with_simd<S: Simd>(self, s: S) {
-        let cols = self.cols;
-        let Some(first) = self.x.get(..cols) else {
-            return;
-        };
-        // Row i's maximum comes from row i − 1's exp pass.
-        let mut m = row_max::<S>(s, first);
-        for (i, out) in self.out.chunks_exact_mut(cols).enumerate() {
-            let x = &self.x[i * cols..(i + 1) * cols];
-            let next = self.x.get((i + 1) * cols..(i + 2) * cols).unwrap_or(&[]);
-            match self.kind {
-                Kind::Softmax => {
-                    let (sum, next_max) = exp_sum_next_max::<S, true>(s, x, m, out, next);
-                    let inv = s.splat_f32s(1.0 / sum);
-                    let (oh, ot) = <f32 as SimdElement>::as_mut_simd::<S>(out);
-                    for o in oh.iter_mut() {
-                        *o = s.mul_f32s(*o, inv);
-                    }
-                    if !ot.is_empty() {
-                        let v = <f32 as SimdElement>::partial_load(s, ot, 0.0);
-                        <f32 as SimdElement>::partial_store(s, ot, s.mul_f32s(v, inv));
-                    }
-                    m = next_max;
-                }
-                Kind::LogSoftmax => {
-                    let (sum, next_max) = exp_sum_next_max::<S, false>(s, x, m, out, next);
-                    // x − m − ln Σ, exact ln (no epsilon, unlike MiniTorch).
-                    let shift = -(m + <f32 as crate::simd::ScalarMath>::ln(sum));
-                    scale_shift::<S, f32>(s, x, 1.0, shift, out);
-                    m = next_max;
-                }
-            }
-        }
+    fn exp_shifted<S: Simd>(s: S, m: S::f32s, x: S::f32s) -> S::f32s {
+        exp_nonpositive(s, s.sub_f32s(x, m))
     }
-}
-
-/// The log-softmax backward over contiguous rows of `cols`: `out = g − e^y · Σ g` per row,
-/// as the generic kernel, with `e^y` from [`exp_log_prob`] (0.30 → 0.28 ms on [1024, 1024],
-/// minimum of 60 calls, one thread, the machine shared).
-pub(super) struct LogBackward<'a> {
-    pub(super) y: &'a [f32],
-    pub(super) g: &'a [f32],
-    pub(super) out: &'a mut [f32],
-    pub(super) cols: usize,
-}
-
-impl WithSimd for LogBackward<'_> {
-    type Output = ();
     #[inline(always)]
-    fn with_simd<S: Simd>(self, s: S) {
-        let cols = self.cols;
-        let rows = self.y.chunks_exact(cols).zip(self.g.chunks_exact(cols));
-        for ((y, g), out) in rows.zip(self.out.chunks_exact_mut(cols)) {
-            let t = s.splat_f32s(super::row_sum::<S, f32>(s, g));
-            let (yh, yt) = <f32 as SimdElement>::as_simd::<S>(y);
-            let (gh, gt) = <f32 as SimdElement>::as_simd::<S>(g);
-            let (oh, ot) = <f32 as SimdElement>::as_mut_simd::<S>(out);
-            for ((o, &yv), &gv) in oh.iter_mut().zip(yh).zip(gh) {
-                *o = log_grad(s, t, yv, gv);
-            }
-            if !yt.is_empty() {
-                let yv = <f32 as SimdElement>::partial_load(s, yt, 0.0);
-                let gv = <f32 as SimdElement>::partial_load(s, gt, 0.0);
-                <f32 as SimdElement>::partial_store(s, ot, log_grad(s, t, yv, gv));
-            }
-        }
+    fn exp_log_prob<S: Simd>(s: S, y: S::f32s) -> S::f32s {
+        exp_log_prob(s, y)
+    }
+    /// One instruction (see the module documentation for NaN).
+    #[inline(always)]
+    fn max<S: Simd>(s: S, a: S::f32s, b: S::f32s) -> S::f32s {
+        s.max_f32s(a, b)
+    }
+    #[inline(always)]
+    fn reduce_max<S: Simd>(s: S, a: S::f32s) -> f32 {
+        s.reduce_max_f32s(a)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pulp::WithSimd;
 
     /// `exp_nonpositive` (or, with the flag, `exp_log_prob`) over every lane of `d`, on
     /// backend `S`.
