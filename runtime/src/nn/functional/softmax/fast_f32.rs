@@ -1,37 +1,40 @@
-//! The f32 row kernels of softmax and log-softmax forward and of the log-softmax backward, with
-//! an exponential specialised to the arguments `d ≤ 0` they feed it (`x − m`, or a
-//! log-probability).
+//! f32's [`RowMath`]: the row kernels' exponential specialised to the arguments `d ≤ 0` they
+//! feed it (`x − m`, or a log-probability), and the backend's one-instruction `max`.
 //!
 //! The exp pass is compute-bound (a 1024-wide row sits in L1), so its cost is the number of
 //! vector operations per register. The DSL's general `exp` (1 ulp over the whole f32 range)
 //! spends about nineteen: a range test on `|x|`, rounding by add-and-subtract, a degree-7
 //! polynomial, and a separate `2^k` construction. Here `d ≤ 0` is known, which allows:
 //!
-//! - one range test `d ≥ −87` (NaN fails it): `k = round(d·log2 e)` then lies in `[−126, 0]`, so
-//!   `2^k` is a normal number and no argument clamp can act;
-//! - `t = d·log2 e + (1.5·2^23 + 127)` in one fused multiply-add: `t` holds `k + 127` in its low
-//!   mantissa bits, so `2^k` is `t`'s bits shifted left by 23 (one operation) and `k = t − magic`;
+//! - one range test `d ≥ −86.5` (NaN fails it): `k = round(d·log2 e)` then lies in `[−125, 0]`,
+//!   so `p·2^k` is a normal number (`p ≥ 2^−½` below) and no argument clamp can act;
+//! - `t = d·log2 e + 1.5·2^23` in one fused multiply-add: `t`'s bits are the magic's plus `k`,
+//!   so `k` shifted left by 23 is `t`'s bits shifted (one integer operation), and `k = t − magic`;
+//! - the scaling `p·2^k` adds `k << 23` to `p`'s exponent field (one integer addition, exact
+//!   for a normal result) instead of multiplying by a constructed `2^k`: the floating-point
+//!   pipes, which bound this loop, get one operation fewer per register;
 //! - a degree-6 polynomial `1 + r + r²·Q(r)` (`Q` minimax on `|r| ≤ ln2/2`, relative error
 //!   3.6e-9 with its f32 coefficients, 0.06 ulp), evaluated as `1 + r·(1 + r·Q(r))` so that
 //!   `e^0` is exactly 1.
 //!
-//! About eleven operations per register remain. In a register with a lane below `−87`
+//! About eleven operations per register remain. In a register with a lane below `−86.5`
 //! (underflow, `−inf`) or NaN, those lanes take the general `exp`, so `−inf` entries still give
 //! exactly 0 and NaN propagates. Accuracy: within 1 ulp of the correctly rounded `e^d` (tested on every backend
-//! over a dense sample of `[−87, 0]`); all backends evaluate the same fused operations, so they
+//! over a dense sample of `[−86.5, 0]`); all backends evaluate the same fused operations, so they
 //! agree bit for bit.
 //!
 //! The row maximum uses the backend's plain `max` (one instruction) instead of an exact
 //! NaN-propagating fold: whichever way a backend orders NaN, a row holding NaN (or `+inf`, via
 //! `inf − inf`) ends up NaN through the exp pass, as in the generic kernel.
 
-use pulp::{bytemuck, Simd, WithSimd};
+use pulp::{bytemuck, Simd};
 
-use super::{scale_shift, Kind};
+use super::rows::RowMath;
 use crate::simd::SimdElement;
 
-/// `1.5·2^23 + 127`: adding it rounds to an integer and leaves `k + 127` in the low bits.
-const MAGIC: f32 = 12_583_039.0;
+/// `1.5·2^23`: adding it rounds to an integer, and the sum's bits are its bits plus `k` (whose
+/// low 9 bits are zero, so shifting the sum's bits left by 23 leaves `k << 23`).
+const MAGIC: f32 = 12_582_912.0;
 const LOG2E: f32 = core::f32::consts::LOG2_E;
 /// `ln 2` rounded to f32 (`0x3f317218`) and the rounding error, for a two-step reduction.
 const LN2_HI: f32 = core::f32::consts::LN_2;
@@ -46,17 +49,17 @@ const C: [f32; 5] = [
     0.001_381_454,
 ];
 /// Smallest `d` of the fast path.
-const FAST_MIN: f32 = -87.0;
+const FAST_MIN: f32 = -86.5;
 
 /// `e^d` for `d ≤ 0` (or NaN); see the module documentation.
 #[inline(always)]
-pub(super) fn exp_nonpositive<S: Simd>(s: S, d: S::f32s) -> S::f32s {
+fn exp_nonpositive<S: Simd>(s: S, d: S::f32s) -> S::f32s {
     let fast = <f32 as SimdElement>::ge(s, d, s.splat_f32s(FAST_MIN));
     exp_where(s, d, fast)
 }
 
 /// `e^d` for any `d`: the fast formula on the lanes of `fast` (which must lie in
-/// `[−87, 0]`), the general `exp` on the others.
+/// `[−86.5, 0]`), the general `exp` on the others.
 #[inline(always)]
 fn exp_where<S: Simd>(s: S, d: S::f32s, fast: S::m32s) -> S::f32s {
     let e = exp_fast(s, d);
@@ -82,7 +85,7 @@ fn exp_log_prob<S: Simd>(s: S, y: S::f32s) -> S::f32s {
     exp_where(s, y, fast)
 }
 
-/// `e^d` for `−87 ≤ d ≤ 0`; other lanes hold unspecified values.
+/// `e^d` for `−86.5 ≤ d ≤ 0`; other lanes hold unspecified values.
 #[inline(always)]
 fn exp_fast<S: Simd>(s: S, d: S::f32s) -> S::f32s {
     let t = s.mul_add_f32s(d, s.splat_f32s(LOG2E), s.splat_f32s(MAGIC));
@@ -95,195 +98,37 @@ fn exp_fast<S: Simd>(s: S, d: S::f32s) -> S::f32s {
     }
     let one = s.splat_f32s(1.0);
     let p = s.mul_add_f32s(s.mul_add_f32s(q, r, one), r, one);
-    let bits: S::u32s = bytemuck::cast(t);
-    let scale: S::f32s = bytemuck::cast(s.wrapping_dyn_shl_u32s(bits, s.splat_u32s(23)));
-    s.mul_f32s(p, scale)
+    let k_exp = s.wrapping_dyn_shl_u32s(bytemuck::cast(t), s.splat_u32s(23));
+    bytemuck::cast(s.add_u32s(bytemuck::cast(p), k_exp))
 }
 
-/// `e^(x − m)`. (A function, not a closure: a closure is compiled on its own, without the
-/// dispatch's target features, whenever the optimiser declines to inline it.)
-#[inline(always)]
-fn exp_shifted<S: Simd>(s: S, m: S::f32s, x: S::f32s) -> S::f32s {
-    exp_nonpositive(s, s.sub_f32s(x, m))
-}
+/// f32's row functions: the specialised exponential and the backend's plain `max`.
+pub(super) struct FastF32;
 
-/// `g − e^y · t` (log-softmax backward).
-#[inline(always)]
-fn log_grad<S: Simd>(s: S, t: S::f32s, y: S::f32s, g: S::f32s) -> S::f32s {
-    s.sub_f32s(g, s.mul_f32s(exp_log_prob(s, y), t))
-}
-
-/// Maximum of a row by the backend's `max` (see the module documentation for NaN); `-inf` for
-/// an empty row.
-#[inline(always)]
-fn row_max<S: Simd>(s: S, x: &[f32]) -> f32 {
-    let (head, tail) = <f32 as SimdElement>::as_simd::<S>(x);
-    let ninf = s.splat_f32s(f32::NEG_INFINITY);
-    let (mut a0, mut a1, mut a2, mut a3) = (ninf, ninf, ninf, ninf);
-    let mut chunks = head.chunks_exact(4);
-    for c in &mut chunks {
-        a0 = s.max_f32s(a0, c[0]);
-        a1 = s.max_f32s(a1, c[1]);
-        a2 = s.max_f32s(a2, c[2]);
-        a3 = s.max_f32s(a3, c[3]);
-    }
-    for &v in chunks.remainder() {
-        a0 = s.max_f32s(a0, v);
-    }
-    let t = <f32 as SimdElement>::partial_load(s, tail, f32::NEG_INFINITY);
-    a1 = s.max_f32s(a1, t);
-    s.reduce_max_f32s(s.max_f32s(s.max_f32s(a0, a1), s.max_f32s(a2, a3)))
-}
-
-/// `out = e^(x − m)` (stored only when `STORE`: log-softmax needs just the sum); returns the
-/// sum and the maximum of `next`, the following row (empty for the last row, else as long as
-/// `x`), whose reads from memory overlap this row's compute-bound exp.
-#[inline(always)]
-fn exp_sum_next_max<S: Simd, const STORE: bool>(
-    s: S,
-    x: &[f32],
-    m: f32,
-    out: &mut [f32],
-    next: &[f32],
-) -> (f32, f32) {
-    let mv = s.splat_f32s(m);
-    let ninf = s.splat_f32s(f32::NEG_INFINITY);
-    let zero = s.splat_f32s(0.0);
-    let (xh, xt) = <f32 as SimdElement>::as_simd::<S>(x);
-    let (oh, ot) = <f32 as SimdElement>::as_mut_simd::<S>(out);
-    let (nh, nt) = <f32 as SimdElement>::as_simd::<S>(next);
-    let (mut s0, mut s1) = (zero, zero);
-    let (mut a0, mut a1) = (ninf, ninf);
-    // `next` runs out at once (last row) or together with this row: one loop serves both.
-    let mut next_pairs = nh.chunks_exact(2);
-    for (xc, oc) in xh.chunks_exact(2).zip(oh.chunks_exact_mut(2)) {
-        let (e0, e1) = (exp_shifted(s, mv, xc[0]), exp_shifted(s, mv, xc[1]));
-        if STORE {
-            oc[0] = e0;
-            oc[1] = e1;
-        }
-        s0 = s.add_f32s(s0, e0);
-        s1 = s.add_f32s(s1, e1);
-        if let Some(nc) = next_pairs.next() {
-            a0 = s.max_f32s(a0, nc[0]);
-            a1 = s.max_f32s(a1, nc[1]);
-        }
-    }
-    for &v in next_pairs.remainder() {
-        a0 = s.max_f32s(a0, v);
-    }
-    if !nt.is_empty() {
-        // Padding lanes load -inf, which never wins.
-        let v = <f32 as SimdElement>::partial_load(s, nt, f32::NEG_INFINITY);
-        a1 = s.max_f32s(a1, v);
-    }
-    if xh.len() % 2 == 1 {
-        let i = xh.len() - 1;
-        let e = exp_shifted(s, mv, xh[i]);
-        if STORE {
-            oh[i] = e;
-        }
-        s0 = s.add_f32s(s0, e);
-    }
-    if !xt.is_empty() {
-        // Padding lanes load -inf so exp gives exactly 0 and the sum is unaffected.
-        let e = exp_shifted(
-            s,
-            mv,
-            <f32 as SimdElement>::partial_load(s, xt, f32::NEG_INFINITY),
-        );
-        if STORE {
-            <f32 as SimdElement>::partial_store(s, ot, e);
-        }
-        s1 = s.add_f32s(s1, e);
-    }
-    let sum = s.reduce_sum_f32s(s.add_f32s(s0, s1));
-    (sum, s.reduce_max_f32s(s.max_f32s(a0, a1)))
-}
-
-/// The forward kernel over the contiguous rows of `cols` in `x`, written to `out`.
-pub(super) struct Forward<'a> {
-    pub(super) x: &'a [f32],
-    pub(super) out: &'a mut [f32],
-    pub(super) cols: usize,
-    pub(super) kind: Kind,
-}
-
-impl WithSimd for Forward<'_> {
-    type Output = ();
+impl RowMath<f32> for FastF32 {
     #[inline(always)]
-    fn with_simd<S: Simd>(self, s: S) {
-        let cols = self.cols;
-        let Some(first) = self.x.get(..cols) else {
-            return;
-        };
-        // Row i's maximum comes from row i − 1's exp pass.
-        let mut m = row_max::<S>(s, first);
-        for (i, out) in self.out.chunks_exact_mut(cols).enumerate() {
-            let x = &self.x[i * cols..(i + 1) * cols];
-            let next = self.x.get((i + 1) * cols..(i + 2) * cols).unwrap_or(&[]);
-            match self.kind {
-                Kind::Softmax => {
-                    let (sum, next_max) = exp_sum_next_max::<S, true>(s, x, m, out, next);
-                    let inv = s.splat_f32s(1.0 / sum);
-                    let (oh, ot) = <f32 as SimdElement>::as_mut_simd::<S>(out);
-                    for o in oh.iter_mut() {
-                        *o = s.mul_f32s(*o, inv);
-                    }
-                    if !ot.is_empty() {
-                        let v = <f32 as SimdElement>::partial_load(s, ot, 0.0);
-                        <f32 as SimdElement>::partial_store(s, ot, s.mul_f32s(v, inv));
-                    }
-                    m = next_max;
-                }
-                Kind::LogSoftmax => {
-                    let (sum, next_max) = exp_sum_next_max::<S, false>(s, x, m, out, next);
-                    // x − m − ln Σ, exact ln (no epsilon, unlike MiniTorch).
-                    let shift = -(m + <f32 as crate::simd::ScalarMath>::ln(sum));
-                    scale_shift::<S, f32>(s, x, 1.0, shift, out);
-                    m = next_max;
-                }
-            }
-        }
+    fn exp_shifted<S: Simd>(s: S, m: S::f32s, x: S::f32s) -> S::f32s {
+        exp_nonpositive(s, s.sub_f32s(x, m))
     }
-}
-
-/// The log-softmax backward over contiguous rows of `cols`: `out = g − e^y · Σ g` per row,
-/// as the generic kernel, with `e^y` from [`exp_log_prob`] (0.30 → 0.28 ms on [1024, 1024],
-/// minimum of 60 calls, one thread, the machine shared).
-pub(super) struct LogBackward<'a> {
-    pub(super) y: &'a [f32],
-    pub(super) g: &'a [f32],
-    pub(super) out: &'a mut [f32],
-    pub(super) cols: usize,
-}
-
-impl WithSimd for LogBackward<'_> {
-    type Output = ();
     #[inline(always)]
-    fn with_simd<S: Simd>(self, s: S) {
-        let cols = self.cols;
-        let rows = self.y.chunks_exact(cols).zip(self.g.chunks_exact(cols));
-        for ((y, g), out) in rows.zip(self.out.chunks_exact_mut(cols)) {
-            let t = s.splat_f32s(super::row_sum::<S, f32>(s, g));
-            let (yh, yt) = <f32 as SimdElement>::as_simd::<S>(y);
-            let (gh, gt) = <f32 as SimdElement>::as_simd::<S>(g);
-            let (oh, ot) = <f32 as SimdElement>::as_mut_simd::<S>(out);
-            for ((o, &yv), &gv) in oh.iter_mut().zip(yh).zip(gh) {
-                *o = log_grad(s, t, yv, gv);
-            }
-            if !yt.is_empty() {
-                let yv = <f32 as SimdElement>::partial_load(s, yt, 0.0);
-                let gv = <f32 as SimdElement>::partial_load(s, gt, 0.0);
-                <f32 as SimdElement>::partial_store(s, ot, log_grad(s, t, yv, gv));
-            }
-        }
+    fn exp_log_prob<S: Simd>(s: S, y: S::f32s) -> S::f32s {
+        exp_log_prob(s, y)
+    }
+    /// One instruction (see the module documentation for NaN).
+    #[inline(always)]
+    fn max<S: Simd>(s: S, a: S::f32s, b: S::f32s) -> S::f32s {
+        s.max_f32s(a, b)
+    }
+    #[inline(always)]
+    fn reduce_max<S: Simd>(s: S, a: S::f32s) -> f32 {
+        s.reduce_max_f32s(a)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pulp::WithSimd;
 
     /// `exp_nonpositive` (or, with the flag, `exp_log_prob`) over every lane of `d`, on
     /// backend `S`.
@@ -345,7 +190,8 @@ mod tests {
             .collect();
         let zero_at = d.len();
         d.extend([
-            0.0, -0.0, -1e-30, -87.0, -87.000_01, -86.999_99, -103.97, -104.0, -200.0,
+            0.0, -0.0, -1e-30, -86.5, -86.500_01, -86.499_99, -87.0, -87.000_01, -86.999_99,
+            -103.97, -104.0, -200.0,
         ]);
         d.extend((1..2000).map(|i| -f32::from_bits(0x3c00_0000 + i * 4099)));
         let outs = on_every_backend(&d);

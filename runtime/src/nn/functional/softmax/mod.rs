@@ -1,7 +1,7 @@
 //! Fused, numerically stable softmax and log-softmax over one dim, forward and backward, SIMD.
 //!
-//! Forward per row: one pass for the maximum `m`, one computing `e = exp(x − m)` (stored) and
-//! its sum, one rescaling — three passes beat the online two-pass form on 1024-wide rows
+//! Forward per row: the maximum `m`, one pass computing `e = exp(x − m)` (stored) and its sum,
+//! one rescaling — three passes beat the online two-pass form on 1024-wide rows
 //! (performance.md). A row containing `+inf` or NaN gives NaN (as PyTorch); `-inf` entries give
 //! exactly 0 (log-softmax: `-inf`); a row of all `-inf` gives NaN, as PyTorch does.
 //!
@@ -9,26 +9,27 @@
 //! memory once and the output written once; the exp pass is the cost (`benches/softmax.rs`
 //! times each part). Outputs come from [`output_buffer`]: a recycled buffer when a tensor of the
 //! same size was freed, so a call in a loop neither zero-fills nor page-faults its output.
-//! Backward, per row: softmax `⟨g, y⟩` then `y ⊙ (g − ⟨g, y⟩)`; log-softmax `Σ g` then
-//! `g − exp(y)·Σ g`, the second pass reading the row from L1. (Fusing the next row's `⟨g, y⟩`
-//! into this row's store pass, as the forward does with its maximum, measured slower: 0.23–0.30
-//! against 0.18–0.20 ms on [1024, 1024].)
 //!
-//! The f32 forward runs [`fast_f32`], whose exponential is specialised to the arguments
-//! `x − m ≤ 0` (0.34 → 0.29 ms on [1024, 1024], one thread); f64 runs the generic kernel here.
+//! Modules: `rows` holds the row kernels, generic over the element and its [`rows::RowMath`];
+//! `fast_f32` gives f32 an exponential specialised to `x − m ≤ 0` (0.34 → 0.29 ms on
+//! [1024, 1024], one thread). Here: the tensor API, and [`run_rows`], which picks the math for
+//! the element and splits the rows over the project's fork-join team.
 
 use std::any::Any;
+use std::marker::PhantomData;
 use std::ops::Range;
 
-use pulp::{Simd, WithSimd};
-
 use crate::kernel::arch;
-use crate::parallel;
+use crate::parallel::{self, Parallelism};
 use crate::simd::SimdElement;
 use crate::tensor::output_buffer;
 use crate::{autograd, Error, Result, Tensor};
 
 mod fast_f32;
+mod rows;
+
+use fast_f32::FastF32;
+use rows::{Exact, RowMath};
 
 /// Which of the two functions a row kernel computes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -37,357 +38,100 @@ pub(crate) enum Kind {
     LogSoftmax,
 }
 
-/// `if x > m { x } else { m }` per lane: one compare and one blend, where the NaN-propagating
-/// `max` costs several instructions. A NaN lane is skipped here, but it still turns the row into
-/// NaN through `exp(NaN − m)` in the next pass, as does `+inf` through `exp(inf − inf)`.
-#[inline(always)]
-fn max_skip_nan<S: Simd, E: SimdElement>(s: S, m: E::V<S>, x: E::V<S>) -> E::V<S> {
-    <E as SimdElement>::select(s, <E as SimdElement>::gt(s, x, m), x, m)
+/// A row kernel with `I` inputs, run over a range of whole rows.
+trait RowJob<const I: usize>: Copy + Sync {
+    /// Runs the kernel with row math `M` over `ins` (each as long as `out`).
+    fn run<E: SimdElement, M: RowMath<E>>(self, ins: [&[E]; I], out: &mut [E], cols: usize);
 }
 
-/// Maximum of a row, ignoring NaN (padding lanes hold -inf); see [`max_skip_nan`] for why that
-/// still gives a NaN row for a row holding NaN.
-#[inline(always)]
-fn row_max<S: Simd, E: SimdElement>(s: S, x: &[E]) -> E {
-    let (head, tail) = <E as SimdElement>::as_simd::<S>(x);
-    let ninf = <E as SimdElement>::splat(s, E::NEG_INFINITY);
-    let (mut a0, mut a1, mut a2, mut a3) = (ninf, ninf, ninf, ninf);
-    let mut chunks = head.chunks_exact(4);
-    for c in &mut chunks {
-        a0 = max_skip_nan::<S, E>(s, a0, c[0]);
-        a1 = max_skip_nan::<S, E>(s, a1, c[1]);
-        a2 = max_skip_nan::<S, E>(s, a2, c[2]);
-        a3 = max_skip_nan::<S, E>(s, a3, c[3]);
-    }
-    for &v in chunks.remainder() {
-        a0 = max_skip_nan::<S, E>(s, a0, v);
-    }
-    a1 = max_skip_nan::<S, E>(
-        s,
-        a1,
-        <E as SimdElement>::partial_load(s, tail, E::NEG_INFINITY),
-    );
-    let m = max_skip_nan::<S, E>(
-        s,
-        max_skip_nan::<S, E>(s, a0, a1),
-        max_skip_nan::<S, E>(s, a2, a3),
-    );
-    <E as SimdElement>::reduce_max(s, m)
-}
+/// The forward: `ins = [x]`.
+#[derive(Clone, Copy)]
+struct ForwardJob(Kind);
 
-/// `out = exp(x − m)` (stored only when `STORE`: log-softmax needs just the sum); returns the
-/// sum and the maximum of `next`, the following row of the same length (ignoring NaN, as
-/// [`row_max`]), or `-inf` when `next` is empty.
-///
-/// Finding the next row's maximum here overlaps its memory reads with this row's exp, which is
-/// compute-bound, instead of a separate memory-bound pass; the row is then in L1 for its own
-/// exp pass.
-#[inline(always)]
-fn exp_sum_next_max<S: Simd, E: SimdElement, const STORE: bool>(
-    s: S,
-    x: &[E],
-    m: E,
-    out: &mut [E],
-    next: &[E],
-) -> (E, E) {
-    let mv = <E as SimdElement>::splat(s, m);
-    let ninf = <E as SimdElement>::splat(s, E::NEG_INFINITY);
-    let zero = <E as SimdElement>::splat(s, E::ZERO);
-    let exp_at = |v: E::V<S>| <E as SimdElement>::exp(s, <E as SimdElement>::sub(s, v, mv));
-    let (xh, xt) = <E as SimdElement>::as_simd::<S>(x);
-    let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
-    let (mut s0, mut s1) = (zero, zero);
-    let (mut a0, mut a1) = (ninf, ninf);
-    let (nh, nt) = <E as SimdElement>::as_simd::<S>(next);
-    // `next` is empty (the last row) or as long as `x`: its pairs run out at once or together
-    // with this row's, so one loop serves both; the branch on them always goes the same way.
-    let mut next_pairs = nh.chunks_exact(2);
-    for (xc, oc) in xh.chunks_exact(2).zip(oh.chunks_exact_mut(2)) {
-        let (e0, e1) = (exp_at(xc[0]), exp_at(xc[1]));
-        if STORE {
-            oc[0] = e0;
-            oc[1] = e1;
-        }
-        s0 = <E as SimdElement>::add(s, s0, e0);
-        s1 = <E as SimdElement>::add(s, s1, e1);
-        if let Some(nc) = next_pairs.next() {
-            a0 = max_skip_nan::<S, E>(s, a0, nc[0]);
-            a1 = max_skip_nan::<S, E>(s, a1, nc[1]);
-        }
-    }
-    for &v in next_pairs.remainder() {
-        a0 = max_skip_nan::<S, E>(s, a0, v);
-    }
-    if !nt.is_empty() {
-        // Padding lanes load -inf, which never wins.
-        let v = <E as SimdElement>::partial_load(s, nt, E::NEG_INFINITY);
-        a1 = max_skip_nan::<S, E>(s, a1, v);
-    }
-    if xh.len() % 2 == 1 {
-        let i = xh.len() - 1;
-        let e = exp_at(xh[i]);
-        if STORE {
-            oh[i] = e;
-        }
-        s0 = <E as SimdElement>::add(s, s0, e);
-    }
-    if !xt.is_empty() {
-        // Padding lanes load -inf so exp gives exactly 0 and the sum is unaffected.
-        let e = exp_at(<E as SimdElement>::partial_load(s, xt, E::NEG_INFINITY));
-        if STORE {
-            <E as SimdElement>::partial_store(s, ot, e);
-        }
-        s1 = <E as SimdElement>::add(s, s1, e);
-    }
-    let sum = <E as SimdElement>::reduce_sum(s, <E as SimdElement>::add(s, s0, s1));
-    let next_max = <E as SimdElement>::reduce_max(s, max_skip_nan::<S, E>(s, a0, a1));
-    (sum, next_max)
-}
-
-/// `out[i] = a[i] * b + c` over a row.
-#[inline(always)]
-pub(super) fn scale_shift<S: Simd, E: SimdElement>(s: S, a: &[E], b: E, c: E, out: &mut [E]) {
-    let (bv, cv) = (
-        <E as SimdElement>::splat(s, b),
-        <E as SimdElement>::splat(s, c),
-    );
-    let (ah, at) = <E as SimdElement>::as_simd::<S>(a);
-    let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
-    for (o, &v) in oh.iter_mut().zip(ah) {
-        *o = <E as SimdElement>::mul_add(s, v, bv, cv);
-    }
-    if !at.is_empty() {
-        let v = <E as SimdElement>::partial_load(s, at, E::ZERO);
-        <E as SimdElement>::partial_store(s, ot, <E as SimdElement>::mul_add(s, v, bv, cv));
+impl RowJob<1> for ForwardJob {
+    fn run<E: SimdElement, M: RowMath<E>>(self, [x]: [&[E]; 1], out: &mut [E], cols: usize) {
+        arch().dispatch(rows::Forward::<E, M> {
+            x,
+            out,
+            cols,
+            kind: self.0,
+            math: PhantomData,
+        });
     }
 }
 
-/// Dot product of two rows.
-#[inline(always)]
-fn dot<S: Simd, E: SimdElement>(s: S, a: &[E], b: &[E]) -> E {
-    let (ah, at) = <E as SimdElement>::as_simd::<S>(a);
-    let (bh, bt) = <E as SimdElement>::as_simd::<S>(b);
-    let zero = <E as SimdElement>::splat(s, E::ZERO);
-    let (mut s0, mut s1) = (zero, zero);
-    let mut pairs = ah.chunks_exact(2).zip(bh.chunks_exact(2));
-    for (x, y) in &mut pairs {
-        s0 = <E as SimdElement>::mul_add(s, x[0], y[0], s0);
-        s1 = <E as SimdElement>::mul_add(s, x[1], y[1], s1);
-    }
-    if ah.len() % 2 == 1 {
-        let i = ah.len() - 1;
-        s0 = <E as SimdElement>::mul_add(s, ah[i], bh[i], s0);
-    }
-    if !at.is_empty() {
-        let x = <E as SimdElement>::partial_load(s, at, E::ZERO);
-        let y = <E as SimdElement>::partial_load(s, bt, E::ZERO);
-        s1 = <E as SimdElement>::mul_add(s, x, y, s1);
-    }
-    <E as SimdElement>::reduce_sum(s, <E as SimdElement>::add(s, s0, s1))
-}
+/// The backward: `ins = [y, g]`.
+#[derive(Clone, Copy)]
+struct BackwardJob(Kind);
 
-/// Sum of a row.
-#[inline(always)]
-pub(super) fn row_sum<S: Simd, E: SimdElement>(s: S, a: &[E]) -> E {
-    let (ah, at) = <E as SimdElement>::as_simd::<S>(a);
-    let zero = <E as SimdElement>::splat(s, E::ZERO);
-    let (mut s0, mut s1, mut s2, mut s3) = (zero, zero, zero, zero);
-    let mut chunks = ah.chunks_exact(4);
-    for c in &mut chunks {
-        s0 = <E as SimdElement>::add(s, s0, c[0]);
-        s1 = <E as SimdElement>::add(s, s1, c[1]);
-        s2 = <E as SimdElement>::add(s, s2, c[2]);
-        s3 = <E as SimdElement>::add(s, s3, c[3]);
-    }
-    for &v in chunks.remainder() {
-        s0 = <E as SimdElement>::add(s, s0, v);
-    }
-    s1 = <E as SimdElement>::add(s, s1, <E as SimdElement>::partial_load(s, at, E::ZERO));
-    let t = <E as SimdElement>::add(
-        s,
-        <E as SimdElement>::add(s, s0, s1),
-        <E as SimdElement>::add(s, s2, s3),
-    );
-    <E as SimdElement>::reduce_sum(s, t)
-}
-
-struct Forward<'a, E> {
-    x: &'a [E],
-    out: &'a mut [E],
-    cols: usize,
-    kind: Kind,
-}
-
-impl<E: SimdElement> WithSimd for Forward<'_, E> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, s: S) {
-        let cols = self.cols;
-        let Some(first) = self.x.get(..cols) else {
-            return;
-        };
-        // Row i's maximum comes from row i − 1's exp pass (see `exp_sum_next_max`).
-        let mut m = row_max::<S, E>(s, first);
-        for (i, out) in self.out.chunks_exact_mut(cols).enumerate() {
-            let x = &self.x[i * cols..(i + 1) * cols];
-            let next = self.x.get((i + 1) * cols..(i + 2) * cols).unwrap_or(&[]);
-            match self.kind {
-                Kind::Softmax => {
-                    let (sum, next_max) = exp_sum_next_max::<S, E, true>(s, x, m, out, next);
-                    let inv = E::ONE / sum;
-                    let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
-                    let iv = <E as SimdElement>::splat(s, inv);
-                    for o in oh.iter_mut() {
-                        *o = <E as SimdElement>::mul(s, *o, iv);
-                    }
-                    if !ot.is_empty() {
-                        let v = <E as SimdElement>::partial_load(s, ot, E::ZERO);
-                        <E as SimdElement>::partial_store(s, ot, <E as SimdElement>::mul(s, v, iv));
-                    }
-                    m = next_max;
-                }
-                Kind::LogSoftmax => {
-                    let (sum, next_max) = exp_sum_next_max::<S, E, false>(s, x, m, out, next);
-                    // x − m − ln Σ, exact ln (no epsilon, unlike MiniTorch).
-                    let shift = -(m + <E as crate::simd::ScalarMath>::ln(sum));
-                    scale_shift::<S, E>(s, x, E::ONE, shift, out);
-                    m = next_max;
-                }
-            }
-        }
+impl RowJob<2> for BackwardJob {
+    fn run<E: SimdElement, M: RowMath<E>>(self, [y, g]: [&[E]; 2], out: &mut [E], cols: usize) {
+        arch().dispatch(rows::Backward::<E, M> {
+            y,
+            g,
+            out,
+            cols,
+            kind: self.0,
+            math: PhantomData,
+        });
     }
 }
 
-struct Backward<'a, E> {
-    y: &'a [E],
-    g: &'a [E],
-    out: &'a mut [E],
-    cols: usize,
-    kind: Kind,
-}
-
-impl<E: SimdElement> WithSimd for Backward<'_, E> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, s: S) {
-        let rows = self
-            .y
-            .chunks_exact(self.cols)
-            .zip(self.g.chunks_exact(self.cols));
-        for ((y, g), out) in rows.zip(self.out.chunks_exact_mut(self.cols)) {
-            let (yh, yt) = <E as SimdElement>::as_simd::<S>(y);
-            let (gh, gt) = <E as SimdElement>::as_simd::<S>(g);
-            let (oh, ot) = <E as SimdElement>::as_mut_simd::<S>(out);
-            match self.kind {
-                // dx = y ⊙ (g − ⟨g, y⟩)
-                Kind::Softmax => {
-                    let d = <E as SimdElement>::splat(s, dot::<S, E>(s, y, g));
-                    for ((o, &yv), &gv) in oh.iter_mut().zip(yh).zip(gh) {
-                        *o = <E as SimdElement>::mul(s, yv, <E as SimdElement>::sub(s, gv, d));
-                    }
-                    if !yt.is_empty() {
-                        let yv = <E as SimdElement>::partial_load(s, yt, E::ZERO);
-                        let gv = <E as SimdElement>::partial_load(s, gt, E::ZERO);
-                        <E as SimdElement>::partial_store(
-                            s,
-                            ot,
-                            <E as SimdElement>::mul(s, yv, <E as SimdElement>::sub(s, gv, d)),
-                        );
-                    }
-                }
-                // dx = g − exp(y) · Σ g   (y is the log-softmax output)
-                Kind::LogSoftmax => {
-                    let t = <E as SimdElement>::splat(s, row_sum::<S, E>(s, g));
-                    for ((o, &yv), &gv) in oh.iter_mut().zip(yh).zip(gh) {
-                        *o = <E as SimdElement>::sub(
-                            s,
-                            gv,
-                            <E as SimdElement>::mul(s, <E as SimdElement>::exp(s, yv), t),
-                        );
-                    }
-                    if !yt.is_empty() {
-                        let yv = <E as SimdElement>::partial_load(s, yt, E::ZERO);
-                        let gv = <E as SimdElement>::partial_load(s, gt, E::ZERO);
-                        <E as SimdElement>::partial_store(
-                            s,
-                            ot,
-                            <E as SimdElement>::sub(
-                                s,
-                                gv,
-                                <E as SimdElement>::mul(s, <E as SimdElement>::exp(s, yv), t),
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Elements of a task before [`for_rows`] hands rows to a second thread, as a multiple of the
+/// Elements of a task before [`on_rows`] hands rows to a second thread, as a multiple of the
 /// user's `min_work_per_task` (2^16 by default, sized for a copy): a softmax task of 2^17
 /// elements takes about 50 µs on one core, enough to repay waking a thread.
 const TASK_WORK_FACTOR: usize = 2;
 
-/// Runs a row kernel over `rows` rows of `cols`, split into contiguous row ranges by the
-/// parallelism setting (each row is computed the same way whatever the split).
-fn for_rows<E: SimdElement>(
-    rows: usize,
-    cols: usize,
-    out: &mut [E],
-    f: impl Fn(core::ops::Range<usize>, &mut [E]) + Sync,
-) {
-    use rayon::prelude::*;
-    let work = rows * cols / TASK_WORK_FACTOR;
-    let tasks = parallel::tasks_for(work).min(rows.max(1));
-    if tasks <= 1 {
-        f(0..rows, out);
-        return;
-    }
-    let per = rows.div_ceil(tasks);
-    parallel::pool(tasks).install(|| {
-        out.par_chunks_mut(per * cols)
-            .enumerate()
-            .for_each(|(i, chunk)| f(i * per..i * per + chunk.len() / cols, chunk));
-    });
-}
-
-/// The forward kernel over `rows` contiguous rows of `cols` in `x[xr]`, written to `out[or]`
-/// (same length). The buffers come whole so that an f32 pair can be recognised without
-/// `unsafe` (a `Vec<E>` downcasts, a slice does not) and run the f32 kernel of [`fast_f32`].
-fn forward_rows<E: SimdElement>(
-    (x, xr): (&Vec<E>, Range<usize>),
+/// Runs `job` over `rows` contiguous rows of `cols`: the inputs `ins[i].0[ins[i].1]` and the
+/// output `out[or]` (all as long). The buffers come whole so that f32 can be recognised without
+/// `unsafe` (a `Vec<E>` downcasts, a slice does not) and run with [`FastF32`]; any other
+/// element runs with [`Exact`].
+fn run_rows<E: SimdElement, J: RowJob<I>, const I: usize>(
+    job: J,
+    ins: [(&Vec<E>, Range<usize>); I],
     (out, or): (&mut Vec<E>, Range<usize>),
     (rows, cols): (usize, usize),
-    kind: Kind,
+    par: Parallelism,
 ) {
     if rows == 0 || cols == 0 {
         return;
     }
-    let f32s = (
-        (x as &dyn Any).downcast_ref::<Vec<f32>>(),
-        (&mut *out as &mut dyn Any).downcast_mut::<Vec<f32>>(),
-    );
-    if let (Some(x), Some(out)) = f32s {
-        let x = &x[xr];
-        for_rows(rows, cols, &mut out[or], |r, o| {
-            arch().dispatch(fast_f32::Forward {
-                x: &x[r.start * cols..r.end * cols],
-                out: o,
-                cols,
-                kind,
-            });
-        });
+    let f32_ins = ins
+        .each_ref()
+        .map(|(v, r)| Some(&(*v as &dyn Any).downcast_ref::<Vec<f32>>()?[r.clone()]));
+    let f32_out = (&mut *out as &mut dyn Any).downcast_mut::<Vec<f32>>();
+    if let (Some(out), true) = (f32_out, f32_ins.iter().all(Option::is_some)) {
+        let ins = f32_ins.map(Option::unwrap_or_default);
+        on_rows::<f32, FastF32, J, I>(job, ins, &mut out[or], cols, par);
         return;
     }
-    let x = &x[xr];
-    for_rows(rows, cols, &mut out[or], |r, o| {
-        arch().dispatch(Forward {
-            x: &x[r.start * cols..r.end * cols],
-            out: o,
-            cols,
-            kind,
-        });
+    on_rows::<E, Exact, J, I>(job, ins.map(|(v, r)| &v[r]), &mut out[or], cols, par);
+}
+
+/// Runs `job` with row math `M` over the rows of `out`, split into contiguous row ranges on the
+/// fork-join team when the work repays it (inline, with no team touched, below that). Each row
+/// is computed the same way whatever the split, so results do not depend on the thread count.
+fn on_rows<E: SimdElement, M: RowMath<E>, J: RowJob<I>, const I: usize>(
+    job: J,
+    ins: [&[E]; I],
+    out: &mut [E],
+    cols: usize,
+    par: Parallelism,
+) {
+    let rows = out.len() / cols;
+    let (threads, tasks) = par.split(out.len() / TASK_WORK_FACTOR);
+    let tasks = tasks.min(rows);
+    if tasks <= 1 {
+        job.run::<E, M>(ins, out, cols);
+        return;
+    }
+    // Warm the dispatcher before fanning out (it is detected once per process).
+    let _ = arch();
+    let per = rows.div_ceil(tasks) * cols;
+    let pieces: Vec<_> = out.chunks_mut(per).enumerate().collect();
+    parallel::for_each_piece(threads, pieces, |_, (i, piece)| {
+        let at = i * per..i * per + piece.len();
+        job.run::<E, M>(ins.map(|x| &x[at.clone()]), piece, cols);
     });
 }
 
@@ -426,11 +170,12 @@ pub(crate) fn forward_raw<E: SimdElement>(
     {
         let data = moved.storage().read();
         let start = moved.offset();
-        forward_rows(
-            (&data, start..start + n),
+        run_rows(
+            ForwardJob(kind),
+            [(&data, start..start + n)],
             (&mut out, 0..n),
             (rows, cols),
-            kind,
+            parallel::get(),
         );
     }
     let moved_shape = moved.shape().to_vec();
@@ -448,41 +193,21 @@ pub(crate) fn backward_raw<E: SimdElement>(
     let (gm, _, _) = rows_last(g, dim)?;
     // Every element is written below (no zero-fill needed).
     let mut out = output_buffer(ym.numel());
-    if rows > 0 && cols > 0 {
+    {
         let yd = ym.storage().read();
         // `g` may be `y` itself (or share its storage): a second read guard is fine.
         let gd = gm.storage().read();
-        let ys = &yd[ym.offset()..ym.offset() + ym.numel()];
-        let gs = &gd[gm.offset()..gm.offset() + gm.numel()];
-        // Log-softmax in f32 runs the kernel with the specialised exp (`fast_f32`).
-        let f32s = (
-            (&*yd as &dyn Any).downcast_ref::<Vec<f32>>(),
-            (&*gd as &dyn Any).downcast_ref::<Vec<f32>>(),
-            (&mut out as &mut dyn Any).downcast_mut::<Vec<f32>>(),
+        let n = ym.numel();
+        run_rows(
+            BackwardJob(kind),
+            [
+                (&yd, ym.offset()..ym.offset() + n),
+                (&gd, gm.offset()..gm.offset() + n),
+            ],
+            (&mut out, 0..n),
+            (rows, cols),
+            parallel::get(),
         );
-        match (kind, f32s) {
-            (Kind::LogSoftmax, (Some(yd), Some(gd), Some(out))) => {
-                let ys = &yd[ym.offset()..ym.offset() + ym.numel()];
-                let gs = &gd[gm.offset()..gm.offset() + gm.numel()];
-                for_rows(rows, cols, out, |r, o| {
-                    arch().dispatch(fast_f32::LogBackward {
-                        y: &ys[r.start * cols..r.end * cols],
-                        g: &gs[r.start * cols..r.end * cols],
-                        out: o,
-                        cols,
-                    });
-                });
-            }
-            _ => for_rows(rows, cols, &mut out, |r, o| {
-                arch().dispatch(Backward {
-                    y: &ys[r.start * cols..r.end * cols],
-                    g: &gs[r.start * cols..r.end * cols],
-                    out: o,
-                    cols,
-                    kind,
-                });
-            }),
-        }
     }
     let shape = ym.shape().to_vec();
     Tensor::from_vec(out, &shape)?.permute(&restore_order(y.ndim(), dim))
@@ -524,11 +249,12 @@ fn forward_into<E: SimdElement>(
         let rows = n.checked_div(cols).unwrap_or(0);
         let data = x.storage().read();
         let mut guard = out.storage().write();
-        forward_rows(
-            (&data, x.offset()..x.offset() + n),
+        run_rows(
+            ForwardJob(kind),
+            [(&data, x.offset()..x.offset() + n)],
             (&mut guard, start..start + n),
             (rows, cols),
-            kind,
+            parallel::get(),
         );
         return Ok(());
     }
@@ -657,5 +383,106 @@ impl<E: SimdElement> Tensor<E> {
     /// As [`Tensor::softmax_into`].
     pub fn log_softmax_into(&self, dim: isize, out: &mut Tensor<E>) -> Result<()> {
         forward_into(self, dim, out, Kind::LogSoftmax)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inputs with every kind of row: random, a NaN, a `+inf`, `-inf` entries, all `-inf`.
+    fn rows_of<E: SimdElement>(rows: usize, cols: usize, seed: u64) -> Vec<E> {
+        let mut v = Tensor::<E>::randn_seeded(&[rows, cols], seed)
+            .unwrap()
+            .to_vec();
+        v[cols / 2] = E::NAN;
+        v[cols + cols / 3] = E::INFINITY;
+        v[2 * cols..3 * cols].fill(E::NEG_INFINITY);
+        v[3 * cols] = E::NEG_INFINITY;
+        v[4 * cols + cols - 1] = E::NEG_INFINITY;
+        v
+    }
+
+    /// Equal bits, or both NaN (which NaN a row of NaN carries is not specified).
+    fn same<E: SimdElement>(a: &[E], b: &[E]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| {
+                x.to_f64().to_bits() == y.to_f64().to_bits() || (x.is_nan() && y.is_nan())
+            })
+    }
+
+    fn thread_count_independence<E: SimdElement>() {
+        let settings = [(1, 1 << 16), (2, 1), (3, 1), (2, 1000)].map(|(threads, w)| Parallelism {
+            threads,
+            min_work_per_task: w,
+        });
+        for cols in [1, 7, 16, 17, 33, 129, 1024] {
+            let rows = 37;
+            let n = rows * cols;
+            let x = rows_of::<E>(rows, cols, cols as u64);
+            let g = Tensor::<E>::randn_seeded(&[rows, cols], 3)
+                .unwrap()
+                .to_vec();
+            for kind in [Kind::Softmax, Kind::LogSoftmax] {
+                let run = |par: Parallelism| {
+                    let mut y = vec![E::ZERO; n];
+                    run_rows(
+                        ForwardJob(kind),
+                        [(&x, 0..n)],
+                        (&mut y, 0..n),
+                        (rows, cols),
+                        par,
+                    );
+                    let mut dx = vec![E::ZERO; n];
+                    let ins = [(&y, 0..n), (&g, 0..n)];
+                    run_rows(BackwardJob(kind), ins, (&mut dx, 0..n), (rows, cols), par);
+                    (y, dx)
+                };
+                let (y1, dx1) = run(settings[0]);
+                // The rows are really computed (not left at zero) and a NaN row stays NaN.
+                assert!(y1[0].is_nan() && y1[cols].is_nan(), "{cols} {kind:?}");
+                for &par in &settings[1..] {
+                    let (y, dx) = run(par);
+                    assert!(same(&y, &y1), "forward {kind:?} {cols} {par:?}");
+                    assert!(same(&dx, &dx1), "backward {kind:?} {cols} {par:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count_f32() {
+        thread_count_independence::<f32>();
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count_f64() {
+        thread_count_independence::<f64>();
+    }
+
+    #[test]
+    fn an_offset_input_and_output_range_is_honoured() {
+        // Rows taken from the middle of larger buffers, as for a tensor view with an offset.
+        let (rows, cols) = (5, 19);
+        let n = rows * cols;
+        let x = rows_of::<f32>(rows + 2, cols, 4);
+        let mut whole = vec![0.0f32; n + 3];
+        let par = Parallelism {
+            threads: 2,
+            min_work_per_task: 1,
+        };
+        let job = ForwardJob(Kind::Softmax);
+        run_rows(
+            job,
+            [(&x, cols..cols + n)],
+            (&mut whole, 3..n + 3),
+            (rows, cols),
+            par,
+        );
+        let mut alone = vec![0.0f32; n];
+        let x2 = x[cols..cols + n].to_vec();
+        run_rows(job, [(&x2, 0..n)], (&mut alone, 0..n), (rows, cols), par);
+        assert_eq!(&whole[..3], &[0.0; 3]);
+        assert!(same(&whole[3..], &alone));
     }
 }
