@@ -66,38 +66,42 @@ fn backwards<E>(acc: *const E, rows: &[*const E]) -> bool {
     ahead && !behind
 }
 
-/// Folds four rows into the accumulators, column by column in the order `cols` yields them.
-/// A function rather than a closure: a closure does not inherit the dispatch's target
-/// features, and once not inlined every SIMD intrinsic in it became a call.
+/// Folds four rows into the accumulators `acc`, column by column, backwards if `BACK`.
+/// Indexed rather than zipped: each step loads its accumulator before the rows; a stand-alone
+/// copy of the zipped form (loads in the other order, one pointer per row) measured 1.13× the
+/// time of the indexed one on the sum over dim 0 of a `[1024, 1024]` `f32` matrix. Plain loops, no closure: a closure does
+/// not inherit the dispatch's target features, and once not inlined every SIMD intrinsic in
+/// it became a call (10× the time).
 #[inline(always)]
-fn pass4<'a, S: Simd, E: SimdElement, F: RowStep<S, E>>(
+fn pass4<S: Simd, E: SimdElement, F: RowStep<S, E>, const BACK: bool>(
     s: S,
-    cols: impl Iterator<
-        Item = (
-            (((&'a mut E::V<S>, &'a E::V<S>), &'a E::V<S>), &'a E::V<S>),
-            &'a E::V<S>,
-        ),
-    >,
+    acc: &mut [E::V<S>],
+    rows: [&[E::V<S>]; 4],
     step: &mut F,
-) where
-    E::V<S>: 'a,
-{
-    for ((((o, &v0), &v1), &v2), &v3) in cols {
-        *o = step.four(s, *o, [v0, v1, v2, v3]);
+) {
+    let n = acc.len();
+    let [h0, h1, h2, h3] = rows.map(|h| &h[..n]);
+    for i in 0..n {
+        let j = if BACK { n - 1 - i } else { i };
+        let a = acc[j];
+        acc[j] = step.four(s, a, [h0[j], h1[j], h2[j], h3[j]]);
     }
 }
 
-/// Folds one row into the accumulators, in the order `cols` yields the columns.
+/// Folds one row into the accumulators, backwards if `BACK`.
 #[inline(always)]
-fn pass1<'a, S: Simd, E: SimdElement, F: RowStep<S, E>>(
+fn pass1<S: Simd, E: SimdElement, F: RowStep<S, E>, const BACK: bool>(
     s: S,
-    cols: impl Iterator<Item = (&'a mut E::V<S>, &'a E::V<S>)>,
+    acc: &mut [E::V<S>],
+    row: &[E::V<S>],
     step: &mut F,
-) where
-    E::V<S>: 'a,
-{
-    for (o, &v) in cols {
-        *o = step.one(s, *o, v);
+) {
+    let n = acc.len();
+    let row = &row[..n];
+    for i in 0..n {
+        let j = if BACK { n - 1 - i } else { i };
+        let a = acc[j];
+        acc[j] = step.one(s, a, row[j]);
     }
 }
 
@@ -157,21 +161,11 @@ fn fold_block_in<S: Simd, E: SimdElement, F: RowStep<S, E>>(
     let mut r = 0;
     while r + 4 <= rows {
         let rs = [0, 1, 2, 3].map(|k| &x[(r + k) * stride..(r + k) * stride + n]);
-        let (h0, _) = E::as_simd::<S>(rs[0]);
-        let (h1, _) = E::as_simd::<S>(rs[1]);
-        let (h2, _) = E::as_simd::<S>(rs[2]);
-        let (h3, _) = E::as_simd::<S>(rs[3]);
-        let cols = oh.iter_mut().zip(h0).zip(h1).zip(h2).zip(h3);
-        let ptrs = [
-            rs[0].as_ptr(),
-            rs[1].as_ptr(),
-            rs[2].as_ptr(),
-            rs[3].as_ptr(),
-        ];
-        if backwards(acc, &ptrs) {
-            pass4(s, cols.rev(), step);
+        let hs = rs.map(|r| E::as_simd::<S>(r).0);
+        if backwards(acc, &rs.map(<[E]>::as_ptr)) {
+            pass4::<S, E, F, true>(s, oh, hs, step);
         } else {
-            pass4(s, cols, step);
+            pass4::<S, E, F, false>(s, oh, hs, step);
         }
         if !ot.is_empty() {
             let mut a = E::partial_load(s, ot, id);
@@ -184,11 +178,11 @@ fn fold_block_in<S: Simd, E: SimdElement, F: RowStep<S, E>>(
     }
     for r in r..rows {
         let v = &x[r * stride..r * stride + n];
-        let cols = oh.iter_mut().zip(E::as_simd::<S>(v).0);
+        let h = E::as_simd::<S>(v).0;
         if backwards(acc, &[v.as_ptr()]) {
-            pass1(s, cols.rev(), step);
+            pass1::<S, E, F, true>(s, oh, h, step);
         } else {
-            pass1(s, cols, step);
+            pass1::<S, E, F, false>(s, oh, h, step);
         }
         if !ot.is_empty() {
             let a = step.tail(s, E::partial_load(s, ot, id), &v[body..]);
