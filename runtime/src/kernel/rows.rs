@@ -13,7 +13,9 @@
 //! 80 bytes ahead of the input, 1.25× at 144, none beyond about 300; the sum suffers alike. The
 //! output is the caller's buffer, so where it falls is luck (the bench card's did). Walking the
 //! pass backwards puts every store behind the loads that follow it; each column still sees its
-//! rows in the same order, so results do not change by a bit.
+//! rows in the same order, so results do not change by a bit. A block narrower than a page
+//! (a thread's share of the columns) meets the *previous* pass's stores whichever way it
+//! walks, so its accumulators always move half a page from the rows.
 
 use pulp::Simd;
 
