@@ -291,3 +291,120 @@ fn fold_rows_is_bit_identical_wherever_the_output_lies() {
     check(Sum, "sum");
     check(Prod, "prod");
 }
+
+/// The fast max/min folds (`extreme.rs`: loose max on the chain, NaN watch beside it) against
+/// the exact kernel fold, bit for bit, under every backend of the machine: a NaN at every
+/// lane and register position, ±0 ties (results of either sign), infinities, and both
+/// infinities together (a false NaN alarm that must still give the exact result).
+#[test]
+fn fast_extreme_folds_match_the_exact_fold_on_every_backend() {
+    use crate::ops::builtins::{Max, Min};
+    use crate::simd::on_each_backend;
+
+    fn cases<E: SimdElement>(n: usize) -> Vec<Vec<E>> {
+        let f = E::from_f64;
+        let base: Vec<E> = (0..n).map(|i| f(((i * 37) % 23) as f64 - 11.5)).collect();
+        let mut out = vec![base.clone()];
+        for at in 0..n {
+            let mut v = base.clone();
+            v[at] = f(f64::NAN);
+            out.push(v);
+        }
+        for (a, b) in [(0.0, -0.0), (-0.0, 0.0), (-0.0, -0.0), (0.0, 0.0)] {
+            // Zeros as the extreme of every sign order, the rest strictly on the other side.
+            out.push((0..n).map(|i| f(if i % 2 == 0 { a } else { b })).collect());
+            out.push(
+                (0..n)
+                    .map(|i| f(if i == n / 2 { a } else { -1.0 }))
+                    .collect(),
+            );
+            out.push(
+                (0..n)
+                    .map(|i| f(if i == n / 3 { b } else { 1.0 }))
+                    .collect(),
+            );
+        }
+        out.push(
+            (0..n)
+                .map(|i| f(if i == 0 { f64::INFINITY } else { 2.0 }))
+                .collect(),
+        );
+        out.push(
+            (0..n)
+                .map(|i| f([f64::INFINITY, f64::NEG_INFINITY, 3.0][i % 3]))
+                .collect(),
+        );
+        out.push(vec![f(f64::NEG_INFINITY); n]);
+        out
+    }
+
+    struct One<'a, K, E>(&'a [E], PhantomData<K>);
+    impl<K: ReduceKernel, E: SimdElement> WithSimd for One<'_, K, E> {
+        type Output = E;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, s: S) -> E {
+            Fold::<K, E> {
+                x: self.0,
+                _k: PhantomData,
+            }
+            .with_simd(s)
+        }
+    }
+    struct Rows<'a, K, E>(&'a [E], usize, usize, usize, PhantomData<K>);
+    impl<K: ReduceKernel, E: SimdElement> WithSimd for Rows<'_, K, E> {
+        type Output = Vec<E>;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, s: S) -> Vec<E> {
+            let Rows(x, stride, rows, n, _) = self;
+            let mut out = vec![E::ZERO; n];
+            FoldRows::<K, E> {
+                x,
+                stride,
+                rows,
+                out: &mut out,
+                cols: (FOLD_ROWS_BLOCK_BYTES / core::mem::size_of::<E>()).max(1),
+                _k: PhantomData,
+            }
+            .with_simd(s);
+            out
+        }
+    }
+
+    fn canon<E: SimdElement>(v: E) -> u64 {
+        if v.is_nan() {
+            u64::MAX
+        } else {
+            v.to_f64().to_bits()
+        }
+    }
+
+    fn check<K: ReduceKernel, E: SimdElement>(k: K) {
+        for n in [1, 5, 16, 31, 64, 70] {
+            for x in cases::<E>(n) {
+                let want = x.iter().fold(K::identity::<E>(), |a, &v| K::scalar(a, v));
+                for got in on_each_backend(|| One::<K, E>(&x, PhantomData)) {
+                    assert_eq!(canon(got), canon(want), "{} fold {x:?}", K::NAME);
+                }
+                // The same values as a column block: `rows` rows of `cols` columns.
+                for (rows, cols) in [(n, 1), (1, n), (5, n.div_ceil(5))] {
+                    let x: Vec<E> = (0..rows * cols).map(|i| x[i % n]).collect();
+                    let want: Vec<u64> = (0..cols)
+                        .map(|c| {
+                            (0..rows).fold(K::identity::<E>(), |a, r| K::scalar(a, x[r * cols + c]))
+                        })
+                        .map(canon)
+                        .collect();
+                    for got in on_each_backend(|| Rows::<K, E>(&x, cols, rows, cols, PhantomData)) {
+                        let got: Vec<u64> = got.into_iter().map(canon).collect();
+                        assert_eq!(got, want, "{} rows {rows} cols {cols} {x:?}", K::NAME);
+                    }
+                }
+            }
+        }
+        let _ = k;
+    }
+    check::<Max, f32>(Max);
+    check::<Min, f32>(Min);
+    check::<Max, f64>(Max);
+    check::<Min, f64>(Min);
+}

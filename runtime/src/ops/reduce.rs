@@ -65,9 +65,12 @@ fn reduce_dim_into<E: SimdElement, K: ReduceKernel>(
     let (threads, tasks) = exec.par().split(x.numel());
     // A column task reads a strip of every row: narrower strips cost prefetch efficiency
     // (measured: 8 strips of 128 of 1024 columns, one thread, 1.3x the time of one strip), so
-    // columns get one task per thread.
-    let tasks = if by_rows { tasks } else { threads };
-    let ranges = split_ranges(out.len(), tasks, TASK_ALIGN);
+    // columns get one task per thread, split where the output is line-aligned.
+    let ranges = if by_rows {
+        split_ranges(out.len(), tasks, TASK_ALIGN)
+    } else {
+        split_at_lines(out, threads)
+    };
     let task = |(start, end): (usize, usize), piece: &mut [E]| {
         if by_rows {
             ctx.rows(k, start, end, piece);
@@ -87,6 +90,21 @@ fn reduce_dim_into<E: SimdElement, K: ReduceKernel>(
         pieces.push(((s, e), head));
     }
     crate::parallel::for_each_piece(threads, pieces, |_, (range, piece)| task(range, piece));
+}
+
+/// [`split_ranges`] of `out` into `tasks` pieces of whole [`TASK_ALIGN`] blocks, counted from
+/// the first element at a 64-byte-aligned address, so that no cache line of `out` is shared by
+/// two pieces. A column task stores its accumulators once per pass over four rows; two threads
+/// storing into one line of a split output pass it between their cores every pass (a
+/// 16-byte-aligned `[1, 1024]` output from the allocator, split at element 512, is one).
+fn split_at_lines<E>(out: &[E], tasks: usize) -> Vec<(usize, usize)> {
+    let size = core::mem::size_of::<E>().max(1);
+    let lead = ((64 - out.as_ptr() as usize % 64) % 64 / size).min(out.len());
+    let mut ranges = split_ranges(out.len() - lead, tasks, TASK_ALIGN);
+    for (i, r) in ranges.iter_mut().enumerate() {
+        *r = (if i == 0 { 0 } else { r.0 + lead }, r.1 + lead);
+    }
+    ranges
 }
 
 /// What both strategies read: the kept walk, the storage, and the reduced dim.
@@ -471,5 +489,92 @@ impl<E: SimdElement> Tensor<E> {
             }
         }
         t.reshape(shape)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::builtins::{Max, Min, Sum};
+    use crate::ops::drive::Path;
+    use crate::parallel::Parallelism;
+
+    #[test]
+    fn line_splits_cover_the_output_and_share_no_cache_line() {
+        let buf = vec![0.0f32; 4096];
+        for off in 0..16 {
+            for n in [0, 1, 15, 100, 1021, 1024, 3000] {
+                let out = &buf[off..off + n];
+                for tasks in 1..5 {
+                    let r = split_at_lines(out, tasks);
+                    assert!(!r.is_empty() && r.len() <= tasks, "{r:?}");
+                    assert_eq!((r[0].0, r[r.len() - 1].1), (0, n), "{r:?}");
+                    for w in r.windows(2) {
+                        assert_eq!(w[0].1, w[1].0, "{r:?}");
+                        let at = out.as_ptr() as usize + 4 * w[1].0;
+                        assert!(at.is_multiple_of(64), "off {off} n {n} {r:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Dim-0 reductions split over two threads by columns give the one-thread bits, for odd
+    /// column counts and outputs at every 4-byte offset within a cache line; NaN, ±0 and ±inf
+    /// included.
+    #[test]
+    #[cfg_attr(miri, ignore = "hundreds of thousands of elements")]
+    fn column_splits_match_one_thread_at_any_output_alignment() {
+        fn exec(threads: usize) -> Exec {
+            Exec {
+                path: Path::Auto,
+                parallelism: Some(Parallelism {
+                    threads,
+                    min_work_per_task: 1,
+                }),
+            }
+        }
+        fn check<K: ReduceKernel>(k: K, x: &Tensor<f32>) {
+            let cols = x.shape()[1];
+            let mut want = vec![0.0f32; cols];
+            reduce_dim_into(x, k, 0, exec(1), &mut want);
+            // Bits, every NaN as one: which operand's payload an IEEE add passes on is left to
+            // the compiler, which may commute it differently where a column is in a partial
+            // register.
+            let bits = |v: &[f32]| -> Vec<u32> {
+                v.iter()
+                    .map(|x| if x.is_nan() { u32::MAX } else { x.to_bits() })
+                    .collect()
+            };
+            let want = bits(&want);
+            let mut buf = vec![7.0f32; cols + 16];
+            for off in 0..16 {
+                let out = &mut buf[off..off + cols];
+                reduce_dim_into(x, k, 0, exec(2), out);
+                assert!(
+                    bits(out) == want,
+                    "{} {:?} offset {off}",
+                    K::NAME,
+                    x.shape()
+                );
+            }
+        }
+        let specials = [f32::NAN, 0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY];
+        for (rows, cols) in [(37, 1021), (9, 333), (64, 1024), (5, 17), (3, 2051)] {
+            let mut s = 0x9e37_79b9u32 ^ cols as u32;
+            let data = (0..rows * cols)
+                .map(|_| {
+                    s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    match (s >> 8) % 97 {
+                        0 => specials[(s >> 4) as usize % specials.len()],
+                        v => v as f32 - 48.0,
+                    }
+                })
+                .collect();
+            let x = Tensor::from_vec(data, &[rows, cols]).unwrap();
+            check(Max, &x);
+            check(Min, &x);
+            check(Sum, &x);
+        }
     }
 }

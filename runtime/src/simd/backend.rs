@@ -15,6 +15,22 @@ pub(crate) fn backend_is<S: Simd, T: 'static>() -> bool {
     TypeId::of::<S>() == TypeId::of::<T>()
 }
 
+/// Runs `op()` under every pulp backend this machine has: the dispatched one, pulp's scalar
+/// one and, on x86-64, AVX2 (`V3`) where present (the dispatch picks AVX-512 where it can);
+/// the outputs in that order, for tests that hold every backend to the same results.
+#[cfg(test)]
+pub(crate) fn on_each_backend<Op: pulp::WithSimd>(op: impl Fn() -> Op) -> Vec<Op::Output> {
+    let mut out = vec![
+        crate::kernel::arch().dispatch(op()),
+        Simd::vectorize(pulp::Scalar::new(), op()),
+    ];
+    #[cfg(target_arch = "x86_64")]
+    if let Some(v3) = pulp::x86::V3::try_new() {
+        out.push(Simd::vectorize(v3, op()));
+    }
+    out
+}
+
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::backend_is;

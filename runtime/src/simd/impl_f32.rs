@@ -344,6 +344,15 @@ impl SimdElement for f32 {
     forward_vector_math!();
 
     #[inline(always)]
+    fn max_loose<S: Simd>(s: S, a: S::f32s, b: S::f32s) -> S::f32s {
+        s.max_f32s(a, b)
+    }
+    #[inline(always)]
+    fn min_loose<S: Simd>(s: S, a: S::f32s, b: S::f32s) -> S::f32s {
+        s.min_f32s(a, b)
+    }
+
+    #[inline(always)]
     fn recip<S: Simd>(s: S, x: S::f32s) -> S::f32s {
         s.div_f32s(s.splat_f32s(1.0), x)
     }

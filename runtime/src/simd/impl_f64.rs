@@ -368,6 +368,15 @@ impl SimdElement for f64 {
     forward_vector_math!();
 
     #[inline(always)]
+    fn max_loose<S: Simd>(s: S, a: S::f64s, b: S::f64s) -> S::f64s {
+        s.max_f64s(a, b)
+    }
+    #[inline(always)]
+    fn min_loose<S: Simd>(s: S, a: S::f64s, b: S::f64s) -> S::f64s {
+        s.min_f64s(a, b)
+    }
+
+    #[inline(always)]
     fn recip<S: Simd>(s: S, x: S::f64s) -> S::f64s {
         s.div_f64s(s.splat_f64s(1.0), x)
     }

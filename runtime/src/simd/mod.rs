@@ -47,8 +47,12 @@ mod backend;
 mod impl_f32;
 mod impl_f64;
 pub mod math;
+mod nan_watch;
 
 pub(crate) use backend::backend_is;
+#[cfg(test)]
+pub(crate) use backend::on_each_backend;
+pub(crate) use nan_watch::NanWatch;
 
 /// Scalar math with the semantics the kernel DSL documents (same NaN / ±0 / ±inf behaviour as the
 /// vector functions of [`SimdElement`]).
@@ -206,6 +210,24 @@ pub trait SimdElement: ScalarMath {
     fn max<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
     /// Vector [`ScalarMath::min`] (NaN-propagating on every ISA).
     fn min<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// The larger of `a` and `b` in one instruction where the ISA has one (x86 `vmaxps`,
+    /// NEON `fmax`), for folds that watch for NaN off their dependency chain and settle
+    /// signed-zero ties themselves. Exact when neither operand is NaN and they are not
+    /// zeros of opposite signs; otherwise the lane is unspecified (either operand or a NaN,
+    /// depending on the ISA). [`SimdElement::max`] is the NaN-propagating maximum.
+    ///
+    /// ```
+    /// use pulp::Simd;
+    /// use simdgrad::simd::SimdElement;
+    ///
+    /// let s = pulp::Scalar::new();
+    /// let m = <f32 as SimdElement>::max_loose(s, s.splat_f32s(-1.5), s.splat_f32s(2.0));
+    /// assert_eq!(<f32 as SimdElement>::reduce_max(s, m), 2.0);
+    /// ```
+    fn max_loose<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// The smaller of `a` and `b` in one instruction where the ISA has one; exact under the
+    /// same conditions as [`SimdElement::max_loose`], unspecified otherwise.
+    fn min_loose<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
     /// Vector [`ScalarMath::clamp`].
     fn clamp<S: Simd>(s: S, x: Self::V<S>, lo: Self::V<S>, hi: Self::V<S>) -> Self::V<S>;
     /// Vector [`ScalarMath::tanh`].
