@@ -379,7 +379,13 @@ fn fast_extreme_folds_match_the_exact_fold_on_every_backend() {
     }
 
     fn check<K: ReduceKernel, E: SimdElement>(k: K) {
-        for n in [1, 5, 16, 31, 64, 70] {
+        // Miri runs the scalar backend only, a lane per register: short rows cover it.
+        let lens: &[usize] = if cfg!(miri) {
+            &[1, 5, 9]
+        } else {
+            &[1, 5, 16, 31, 64, 70]
+        };
+        for &n in lens {
             for x in cases::<E>(n) {
                 let want = x.iter().fold(K::identity::<E>(), |a, &v| K::scalar(a, v));
                 for got in on_each_backend(|| One::<K, E>(&x, PhantomData)) {
