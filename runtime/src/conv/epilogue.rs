@@ -24,6 +24,12 @@ pub trait Epilogue: Copy + Default + Send + Sync + 'static {
     /// The activation of one value.
     fn scalar<E: SimdElement>(z: E) -> E;
 
+    /// `out[i] = act(z[i])`, or `out[i] = act(out[i])` in place when `z` is `None`, SIMD.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] if `z` and `out` differ in length.
+    fn forward<E: SimdElement>(z: Option<&[E]>, out: &mut [E]) -> Result<()>;
+
     /// `grad_z[i] = grad_out[i] · act'(z[i])`, from the saved pre-activation `z`.
     ///
     /// # Errors
@@ -47,6 +53,22 @@ impl Epilogue for NoActivation {
     #[inline(always)]
     fn scalar<E: SimdElement>(z: E) -> E {
         z
+    }
+
+    fn forward<E: SimdElement>(z: Option<&[E]>, out: &mut [E]) -> Result<()> {
+        let Some(z) = z else {
+            return Ok(());
+        };
+        if z.len() != out.len() {
+            return Err(Error::LengthMismatch {
+                op: "conv epilogue forward",
+                what: "out",
+                expected: z.len(),
+                got: out.len(),
+            });
+        }
+        out.copy_from_slice(z);
+        Ok(())
     }
 
     fn backward<E: SimdElement>(z: &[E], grad_out: &[E], grad_z: &mut [E]) -> Result<()> {
@@ -96,6 +118,16 @@ impl<K: ConvActivation> Epilogue for Activated<K> {
     #[inline(always)]
     fn scalar<E: SimdElement>(z: E) -> E {
         K::scalar(z)
+    }
+
+    fn forward<E: SimdElement>(z: Option<&[E]>, out: &mut [E]) -> Result<()> {
+        match z {
+            Some(z) => K::default().forward(z, out),
+            None => {
+                K::default().forward_in_place(out);
+                Ok(())
+            }
+        }
     }
 
     fn backward<E: SimdElement>(z: &[E], grad_out: &[E], grad_z: &mut [E]) -> Result<()> {

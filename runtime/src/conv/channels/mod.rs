@@ -31,10 +31,6 @@ mod cast;
 mod kernel;
 mod tiling;
 
-use core::marker::PhantomData;
-
-use pulp::{Simd, WithSimd};
-
 #[cfg(test)]
 pub(crate) use tiling::dispatched;
 pub(crate) use tiling::{wins, Tiling};
@@ -42,7 +38,6 @@ pub(crate) use tiling::{wins, Tiling};
 use super::epilogue::Epilogue;
 use super::plan::Plan;
 use super::StridedRef;
-use crate::kernel::arch;
 use crate::simd::SimdElement;
 
 /// Runs the forward conv of `plan` on this engine when it wins the plan and `E` is `f32`
@@ -125,53 +120,10 @@ pub(crate) fn forward<E: SimdElement, A: Epilogue>(
     true
 }
 
-/// `out = act(pre)`, or `out = act(out)` without `pre`: the fused activation over one image.
+/// `out = act(pre)`, or `out = act(out)` without `pre`: the fused activation over one image,
+/// through the activation's own slice kernel.
 fn activate<A: Epilogue>(out: &mut [f32], pre: Option<&[f32]>) {
-    if A::IDENTITY {
-        if let Some(pre) = pre {
-            out.copy_from_slice(pre);
-        }
-        return;
-    }
-    arch().dispatch(Activate::<A> {
-        out,
-        pre,
-        _a: PhantomData,
-    });
-}
-
-struct Activate<'a, A> {
-    out: &'a mut [f32],
-    pre: Option<&'a [f32]>,
-    _a: PhantomData<A>,
-}
-
-impl<A: Epilogue> WithSimd for Activate<'_, A> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, s: S) {
-        let act = |v| A::simd::<S, f32>(s, v);
-        let (ov, ot) = <f32 as SimdElement>::as_mut_simd::<S>(self.out);
-        match self.pre {
-            Some(pre) => {
-                let (pv, pt) = <f32 as SimdElement>::as_simd::<S>(pre);
-                for (o, &p) in ov.iter_mut().zip(pv) {
-                    *o = act(p);
-                }
-                if !ot.is_empty() {
-                    let p = <f32 as SimdElement>::partial_load(s, pt, 0.0);
-                    <f32 as SimdElement>::partial_store(s, ot, act(p));
-                }
-            }
-            None => {
-                for o in ov.iter_mut() {
-                    *o = act(*o);
-                }
-                if !ot.is_empty() {
-                    let p = <f32 as SimdElement>::partial_load(s, ot, 0.0);
-                    <f32 as SimdElement>::partial_store(s, ot, act(p));
-                }
-            }
-        }
-    }
+    // The engine hands over an image and its pre-activation of one length.
+    let r = A::forward(pre, out);
+    debug_assert!(r.is_ok(), "{r:?}");
 }
