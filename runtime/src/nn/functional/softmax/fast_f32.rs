@@ -132,22 +132,24 @@ mod tests {
 
     /// `exp_nonpositive` (or, with the flag, `exp_log_prob`) over every lane of `d`, on
     /// backend `S`.
-    struct Eval<'a>(&'a [f32], &'a mut [f32], bool);
+    struct Eval<'a>(&'a [f32], bool);
 
     impl WithSimd for Eval<'_> {
-        type Output = ();
+        type Output = Vec<f32>;
         #[inline(always)]
-        fn with_simd<S: Simd>(self, s: S) {
+        fn with_simd<S: Simd>(self, s: S) -> Vec<f32> {
             let lanes = <f32 as SimdElement>::lanes::<S>();
-            for (d, o) in self.0.chunks(lanes).zip(self.1.chunks_mut(lanes)) {
+            let mut out = vec![0.0; self.0.len()];
+            for (d, o) in self.0.chunks(lanes).zip(out.chunks_mut(lanes)) {
                 let v = <f32 as SimdElement>::partial_load(s, d, 0.0);
-                let e = if self.2 {
+                let e = if self.1 {
                     exp_log_prob(s, v)
                 } else {
                     exp_nonpositive(s, v)
                 };
                 <f32 as SimdElement>::partial_store(s, o, e);
             }
+            out
         }
     }
 
@@ -157,23 +159,7 @@ mod tests {
     }
 
     fn backends(d: &[f32], log_prob: bool) -> Vec<Vec<f32>> {
-        let mut outs = Vec::new();
-        let mut run = |f: &dyn Fn(Eval<'_>)| {
-            let mut o = vec![0.0; d.len()];
-            f(Eval(d, &mut o, log_prob));
-            outs.push(o);
-        };
-        run(&|e| Simd::vectorize(pulp::Scalar::new(), e));
-        #[cfg(target_arch = "x86_64")]
-        {
-            if let Some(v3) = pulp::x86::V3::try_new() {
-                run(&|e| Simd::vectorize(v3, e));
-            }
-            if let Some(v4) = pulp::x86::V4::try_new() {
-                run(&|e| Simd::vectorize(v4, e));
-            }
-        }
-        outs
+        crate::simd::on_each_backend(|| Eval(d, log_prob))
     }
 
     /// Distance in ulps between two positive finite f32 (or 0 for equal bits).
