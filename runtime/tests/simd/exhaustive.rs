@@ -9,7 +9,7 @@
 //!
 //! It also prints the maximum ulp error over the dense sample for every function, f32 and f64.
 
-use crate::common::{reference, run, ulp32, ulp64, Backend, Func, Rng, UNARY};
+use crate::common::{reference, run, ulp, Backend, Func, Rng, UNARY};
 
 fn name(f: Func) -> String {
     format!("{f:?}").to_lowercase()
@@ -33,7 +33,7 @@ fn sweep(f: Func) -> (u64, f32) {
                     let out = run::<f32>(Backend::Dispatch, f, &x, &x);
                     for (i, &o) in out.iter().enumerate() {
                         let r = reference(f, x[i] as f64, 1.0) as f32;
-                        let d = ulp32(o, r);
+                        let d = ulp::<f32>(o, r);
                         if d > worst.0 {
                             worst = (d, x[i]);
                         }
@@ -90,11 +90,11 @@ fn print_dense_sample_error_table() {
         let o32 = run::<f32>(Backend::Dispatch, f, &x32, &x32);
         let o64 = run::<f64>(Backend::Dispatch, f, &x64, &x64);
         let m32 = (0..x32.len())
-            .map(|i| ulp32(o32[i], reference(f, x32[i] as f64, 1.0) as f32))
+            .map(|i| ulp::<f32>(o32[i], reference(f, x32[i] as f64, 1.0) as f32))
             .max()
             .unwrap_or(0);
         let m64 = (0..x64.len())
-            .map(|i| ulp64(o64[i], reference(f, x64[i], 1.0)))
+            .map(|i| ulp::<f64>(o64[i], reference(f, x64[i], 1.0)))
             .max()
             .unwrap_or(0);
         println!("{:8} f32 {m32} ulp, f64 {m64} ulp", name(f));
@@ -126,7 +126,7 @@ fn print_dense_sample_error_table() {
     let o64 = run::<f64>(Backend::Dispatch, Func::Powf, &b64, &e64);
     let m32 = (0..b32.len())
         .map(|i| {
-            ulp32(
+            ulp::<f32>(
                 o32[i],
                 reference(Func::Powf, b32[i] as f64, e32[i] as f64) as f32,
             )
@@ -134,7 +134,7 @@ fn print_dense_sample_error_table() {
         .max()
         .unwrap_or(0);
     let m64 = (0..b64.len())
-        .map(|i| ulp64(o64[i], reference(Func::Powf, b64[i], e64[i])))
+        .map(|i| ulp::<f64>(o64[i], reference(Func::Powf, b64[i], e64[i])))
         .max()
         .unwrap_or(0);
     println!("powf     f32 {m32} ulp, f64 {m64} ulp");
