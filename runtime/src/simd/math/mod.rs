@@ -1,6 +1,6 @@
 //! Vector math functions of the kernel DSL, generic over pulp's [`Simd`] backends and the element
-//! type, written once against a few bit-level primitives (the crate-private `Prim` trait)
-//! implemented for `f32` and `f64`.
+//! type, written once against a few bit-level primitives (the crate-private `Bits` and `Prim`
+//! traits) implemented for `f32` and `f64`.
 //!
 //! # Accuracy
 //!
@@ -146,9 +146,28 @@ pub(crate) const LN_POLY_F64: &[f64] = &[
     0.14798198605116586,
 ];
 
-/// Bit-level and type-specific building blocks, implemented for `f32` and `f64` next to their
-/// [`SimdElement`] impls. Everything is `#[inline(always)]`.
-pub(crate) trait Prim: SimdElement {
+/// Bit-level building blocks that are the same pulp operation for `f32` and `f64`, generated
+/// for both from one name table (`simd/forward.rs`). Everything is `#[inline(always)]`.
+pub(crate) trait Bits: SimdElement {
+    /// All lanes hold the float with these bits (low bits for `f32`).
+    fn splat_bits<S: Simd>(s: S, bits: u64) -> Self::V<S>;
+    /// Bitwise and.
+    fn and_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// Bitwise or.
+    fn or_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// Bitwise xor.
+    fn xor_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// `a·b + c` with a single rounding on every backend (software FMA on the scalar one).
+    fn fma<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S>;
+    /// True if every lane of `m` is set.
+    fn all_lanes<S: Simd>(s: S, m: Self::M<S>) -> bool;
+    /// Applies the scalar `f` to the lanes selected by `m`, leaving the others.
+    fn map_lanes<S: Simd>(s: S, m: Self::M<S>, x: Self::V<S>, f: fn(Self) -> Self) -> Self::V<S>;
+}
+
+/// Type-specific building blocks (constants, exponent tricks), implemented for `f32` and `f64`
+/// in `impl_f32.rs` / `impl_f64.rs`. Everything is `#[inline(always)]`.
+pub(crate) trait Prim: Bits {
     /// Explicit mantissa bits (23 / 52).
     const MANT_BITS: u32;
     /// Clamp range of `exp`'s argument: beyond it the result is exactly `0` or `+inf`.
@@ -183,26 +202,12 @@ pub(crate) trait Prim: SimdElement {
     /// Largest `|x|` reduced in-vector by `sin`/`cos`; beyond it lanes use scalar libm.
     const TRIG_MAX: f64;
 
-    /// All lanes hold the float with these bits (low bits for `f32`).
-    fn splat_bits<S: Simd>(s: S, bits: u64) -> Self::V<S>;
-    /// Bitwise and.
-    fn and_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
-    /// Bitwise or.
-    fn or_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
-    /// Bitwise xor.
-    fn xor_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
-    /// `a·b + c` with a single rounding on every backend (software FMA on the scalar one).
-    fn fma<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S>;
     /// `2^k` for integer-valued `k` in the normal exponent range.
     fn pow2i<S: Simd>(s: S, k: Self::V<S>) -> Self::V<S>;
     /// Unbiased exponent of a positive normal `x`, as a float.
     fn exponent<S: Simd>(s: S, x: Self::V<S>) -> Self::V<S>;
     /// Lanes where the integer-valued `k` (|k| < 2^20) has `bit` set (two's complement).
     fn int_bit<S: Simd>(s: S, k: Self::V<S>, bit: u64) -> Self::M<S>;
-    /// True if every lane of `m` is set.
-    fn all_lanes<S: Simd>(s: S, m: Self::M<S>) -> bool;
-    /// Applies the scalar `f` to the lanes selected by `m`, leaving the others.
-    fn map_lanes<S: Simd>(s: S, m: Self::M<S>, x: Self::V<S>, f: fn(Self) -> Self) -> Self::V<S>;
 }
 
 /// Splat of an `f64` constant (rounded to the element type; folded at compile time).
