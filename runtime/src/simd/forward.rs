@@ -186,7 +186,7 @@ macro_rules! pulp_elements {
             }
             #[inline(always)]
             fn first_true<S: Simd>(_s: S, m: S::$m) -> usize {
-                math::first_true_mask::<S::$m, S::$u, $bits>(m, S::$lanes)
+                math::PulpMask::<S::$m, S::$u, $bits>::first_true(m, S::$lanes)
             }
 
             #[inline(always)]
@@ -228,7 +228,7 @@ macro_rules! pulp_elements {
             }
             #[inline(always)]
             fn all_lanes<S: Simd>(_s: S, m: S::$m) -> bool {
-                math::all_true_mask::<S::$m, S::$u, $bits>(m, S::$lanes)
+                math::PulpMask::<S::$m, S::$u, $bits>::all_true(m, S::$lanes)
             }
             #[inline(always)]
             fn map_lanes<S: Simd>(s: S, m: S::$m, x: S::$v, f: fn(Self) -> Self) -> S::$v {

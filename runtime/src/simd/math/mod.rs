@@ -77,6 +77,8 @@
 //!   (f32 `tanh`, `erf`, `expm1`, `log1p`, `sigmoid`, `rsqrt`) the f64 function rounded once;
 //!   exact functions share the vector code's NaN/±0 semantics.
 
+use core::marker::PhantomData;
+
 use pulp::{bytemuck, Simd};
 
 use super::SimdElement;
@@ -256,49 +258,61 @@ pub(crate) fn clamp_keep_nan<S: Simd, E: Prim>(s: S, x: E::V<S>, lo: f64, hi: f6
     E::select(s, <E as SimdElement>::lt(s, x, lo), lo, x)
 }
 
-/// Index of the first set lane of a pulp mask, `lanes` if none.
-///
-/// pulp's own `first_true_m32s` counts *leading* zeros of AVX-512 bitmasks (it returns
-/// `15 - index`), so it is not used. Full-width masks (AVX2) are scanned lane by lane; bitmask
-/// masks (AVX-512 `__mmask`, the scalar backend's `bool`) use the trailing-zero count.
-#[inline(always)]
-pub(crate) fn first_true_mask<M, U, W>(m: M, lanes: usize) -> usize
-where
-    M: bytemuck::NoUninit,
-    U: bytemuck::Pod,
-    W: bytemuck::Pod + PartialEq,
-{
-    if core::mem::size_of::<M>() == core::mem::size_of::<U>() {
-        let u: U = bytemuck::cast(m);
-        let words = bytemuck::cast_slice::<U, W>(core::slice::from_ref(&u));
-        let zero = W::zeroed();
-        words.iter().position(|&w| w != zero).unwrap_or(lanes)
-    } else {
-        let mut bits = 0u64;
-        for (i, &b) in bytemuck::bytes_of(&m).iter().enumerate().take(8) {
-            bits |= (b as u64) << (8 * i);
-        }
-        (bits.trailing_zeros() as usize).min(lanes)
-    }
-}
+/// Reads a pulp mask `M` of either shape: a full-width mask (AVX2: one all-ones or zero word
+/// `W` per lane, as wide as the unsigned vector `U`) as its words; a bitmask (AVX-512
+/// `__mmask`, the scalar backend's `bool`) as an integer, lane `i` at bit `i`.
+pub(crate) struct PulpMask<M, U, W>(PhantomData<(M, U, W)>);
 
-/// True if every lane of a pulp mask is set; the two mask shapes as in [`first_true_mask`]
-/// (`W` is the lane's integer type, `lanes` the lane count).
-#[inline(always)]
-pub(crate) fn all_true_mask<M, U, W>(m: M, lanes: usize) -> bool
+impl<M, U, W> PulpMask<M, U, W>
 where
     M: bytemuck::NoUninit,
     U: bytemuck::Pod,
     W: bytemuck::Pod + PartialEq,
 {
-    if core::mem::size_of::<M>() == core::mem::size_of::<U>() {
-        let u: U = bytemuck::cast(m);
-        let words = bytemuck::cast_slice::<U, W>(core::slice::from_ref(&u));
-        let zero = W::zeroed();
-        words.iter().all(|&w| w != zero)
-    } else {
+    /// Index of the first set lane, `lanes` if none.
+    ///
+    /// pulp's own `first_true_m32s` counts *leading* zeros of AVX-512 bitmasks (it returns
+    /// `15 - index`), so it is not used.
+    #[inline(always)]
+    pub(crate) fn first_true(m: M, lanes: usize) -> usize {
+        Self::read(
+            m,
+            |words| {
+                words
+                    .iter()
+                    .position(|&w| w != W::zeroed())
+                    .unwrap_or(lanes)
+            },
+            |bits| (bits.trailing_zeros() as usize).min(lanes),
+        )
+    }
+
+    /// True if all `lanes` lanes are set.
+    #[inline(always)]
+    pub(crate) fn all_true(m: M, lanes: usize) -> bool {
+        Self::read(
+            m,
+            |words| words.iter().all(|&w| w != W::zeroed()),
+            |bits| {
+                let full = if lanes >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << lanes) - 1
+                };
+                bits & full == full
+            },
+        )
+    }
+
+    /// `words(lanes)` for a full-width mask, `bits(bitmask)` for a bitmask.
+    #[inline(always)]
+    fn read<R>(m: M, words: impl FnOnce(&[W]) -> R, bits: impl FnOnce(u64) -> R) -> R {
+        if core::mem::size_of::<M>() == core::mem::size_of::<U>() {
+            let u: U = bytemuck::cast(m);
+            return words(bytemuck::cast_slice::<U, W>(core::slice::from_ref(&u)));
+        }
         // Straight from the mask register (a byte loop would go through memory).
-        let bits = match core::mem::size_of::<M>() {
+        bits(match core::mem::size_of::<M>() {
             1 => bytemuck::cast::<M, u8>(m) as u64,
             2 => bytemuck::cast::<M, u16>(m) as u64,
             4 => bytemuck::cast::<M, u32>(m) as u64,
@@ -310,13 +324,7 @@ where
                 }
                 bits
             }
-        };
-        let full = if lanes >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << lanes) - 1
-        };
-        bits & full == full
+        })
     }
 }
 
