@@ -4,8 +4,8 @@
 //! `#[ignore]`d test in `exhaustive.rs`.
 
 use crate::common::{
-    backends, edge_values_f32, edge_values_f64, reference, reference_in, run, scalar, ulp, Backend,
-    Func, Rng, TestFloat, UNARY,
+    backends, edge_values_f32, edge_values_f64, powf_sample, reference, reference_in, run, scalar,
+    ulp, Backend, Func, Rng, TestFloat, UNARY,
 };
 
 /// Inputs for f32: the edge table, every 32749th bit pattern, random bit patterns and uniform
@@ -150,34 +150,15 @@ fn pow_pairs() -> Vec<(f64, f64)> {
 #[test]
 fn powf_follows_ieee_edge_cases_and_stays_accurate() {
     let pairs = pow_pairs();
-    let mut rng = Rng(7);
     let mut x32: Vec<f32> = pairs.iter().map(|p| p.0 as f32).collect();
     let mut y32: Vec<f32> = pairs.iter().map(|p| p.1 as f32).collect();
     let mut x64: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let mut y64: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-    for _ in 0..20_000 {
-        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        let w = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        let base = (60.0 * u - 30.0).exp();
-        let e = 40.0 * w - 20.0;
-        x32.push(base as f32);
-        y32.push(e as f32);
-        x64.push(base);
-        y64.push(e);
-        // Bases near 1 with large exponents: y·ln(x) spans the whole exp range.
-        let b1 = 0.5 + 1.5 * u;
-        let target = 180.0 * w - 95.0;
-        x32.push(b1 as f32);
-        y32.push((target / (b1 as f32 as f64).ln()) as f32);
-        let b1d = 0.7 + 0.7 * w;
-        x64.push(b1d);
-        y64.push((1300.0 * u - 720.0) / b1d.ln());
-        // Negative bases with integer exponents.
-        x32.push(-(base as f32));
-        y32.push(e.round() as f32);
-        x64.push(-base);
-        y64.push(e.round());
-    }
+    let (sx32, sy32, sx64, sy64) = powf_sample(&mut Rng(7), 20_000);
+    x32.extend(sx32);
+    y32.extend(sy32);
+    x64.extend(sx64);
+    y64.extend(sy64);
     check(Func::Powf, 2, &x32, &y32);
     check(Func::Powf, 2, &x64, &y64);
 }

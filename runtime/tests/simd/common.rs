@@ -407,6 +407,46 @@ pub fn edge_values_f64() -> Vec<f64> {
     v
 }
 
+/// `rounds` times three `powf` pairs drawn from `rng`, as `(x32, y32, x64, y64)`: a base
+/// `e^U[-30, 30]` with an exponent `U[-20, 20]`, a base near 1 with an exponent that takes
+/// `y·ln(x)` across the whole exp range, and the negated base with the rounded exponent.
+pub fn powf_sample(rng: &mut Rng, rounds: usize) -> (Vec<f32>, Vec<f32>, Vec<f64>, Vec<f64>) {
+    let (mut x32, mut y32, mut x64, mut y64) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let w = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let base = (60.0 * u - 30.0).exp();
+        let e = 40.0 * w - 20.0;
+        x32.push(base as f32);
+        y32.push(e as f32);
+        x64.push(base);
+        y64.push(e);
+        // Bases near 1 with large exponents: y·ln(x) spans the whole exp range.
+        let b1 = 0.5 + 1.5 * u;
+        let target = 180.0 * w - 95.0;
+        x32.push(b1 as f32);
+        y32.push((target / (b1 as f32 as f64).ln()) as f32);
+        let b1d = 0.7 + 0.7 * w;
+        x64.push(b1d);
+        y64.push((1300.0 * u - 720.0) / b1d.ln());
+        // Negative bases with integer exponents.
+        x32.push(-(base as f32));
+        y32.push(e.round() as f32);
+        x64.push(-base);
+        y64.push(e.round());
+    }
+    (x32, y32, x64, y64)
+}
+
+/// The largest ulp error of `f` on the dispatched backend over the pairs `(x, y)`.
+pub fn max_ulp<E: TestFloat>(f: Func, x: &[E], y: &[E]) -> u64 {
+    let out = run::<E>(Backend::Dispatch, f, x, y);
+    (0..x.len())
+        .map(|i| ulp(out[i], reference_in(f, x[i], y[i])))
+        .max()
+        .unwrap_or(0)
+}
+
 /// A small deterministic PRNG (xorshift64*), so the tests need no seed management.
 pub struct Rng(pub u64);
 
