@@ -54,13 +54,7 @@ impl Prim for f32 {
     const POW2_FAST_K: f64 = 124.0;
     const EXP_POLY: &'static [f64] = math::EXP_POLY_F32;
     const LN_POLY: &'static [f64] = math::LN_POLY_F32;
-    const POW_LOG_POLY: &'static [f64] = &[
-        0.4,
-        0.2857142857142857,
-        0.2222222222222222,
-        0.18181818181818182,
-        0.15384615384615385,
-    ];
+    const POW_LOG_POLY: &'static [f64] = math::POW_LOG_TAYLOR.split_at(5).0;
     const LN2_HI: f64 = 0.693_147_182_464_599_6; // 0x3f317218
     const LN2_LO: f64 = -1.904_654_323_148_236e-9;
     const LN2_HI_TRUNC: f64 = 6.931_381_225_585_938e-1; // 0x3f317180: low bits zero

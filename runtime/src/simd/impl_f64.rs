@@ -50,19 +50,7 @@ impl Prim for f64 {
     const POW2_FAST_K: f64 = 1020.0;
     const EXP_POLY: &'static [f64] = math::EXP_POLY_F64;
     const LN_POLY: &'static [f64] = math::LN_POLY_F64;
-    const POW_LOG_POLY: &'static [f64] = &[
-        0.4,
-        0.2857142857142857,
-        0.2222222222222222,
-        0.18181818181818182,
-        0.15384615384615385,
-        0.13333333333333333,
-        0.11764705882352941,
-        0.10526315789473684,
-        0.09523809523809523,
-        0.08695652173913043,
-        0.08,
-    ];
+    const POW_LOG_POLY: &'static [f64] = math::POW_LOG_TAYLOR;
     const LN2_HI: f64 = core::f64::consts::LN_2;
     const LN2_LO: f64 = 2.3190468138462996e-17;
     const LN2_HI_TRUNC: f64 = 0.6931471803691238; // 0x3fe62e42_fee00000

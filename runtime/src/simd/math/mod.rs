@@ -167,6 +167,22 @@ pub(crate) trait Bits: SimdElement {
     fn map_lanes<S: Simd>(s: S, m: Self::M<S>, x: Self::V<S>, f: fn(Self) -> Self) -> Self::V<S>;
 }
 
+/// Taylor coefficients `2/5, 2/7, 2/9, …, 2/25` of `T'(z)` ([`Prim::POW_LOG_POLY`]): f64 takes
+/// all eleven, f32 the first five.
+pub(crate) const POW_LOG_TAYLOR: &[f64] = &[
+    0.4,
+    0.2857142857142857,
+    0.2222222222222222,
+    0.18181818181818182,
+    0.15384615384615385,
+    0.13333333333333333,
+    0.11764705882352941,
+    0.10526315789473684,
+    0.09523809523809523,
+    0.08695652173913043,
+    0.08,
+];
+
 /// Type-specific building blocks (constants, exponent tricks), implemented for `f32` and `f64`
 /// in `impl_f32.rs` / `impl_f64.rs`. Everything is `#[inline(always)]`.
 pub(crate) trait Prim: Bits {
