@@ -258,6 +258,20 @@ pub(crate) fn copysign<S: Simd, E: Prim>(s: S, mag: E::V<S>, sign: E::V<S>) -> E
     )
 }
 
+/// `a + b` as a double-word `(hi, err)` with `hi + err = a + b` exactly (Knuth's TwoSum: no
+/// condition on the magnitudes).
+#[inline(always)]
+pub(crate) fn two_sum<S: Simd, E: Prim>(s: S, a: E::V<S>, b: E::V<S>) -> (E::V<S>, E::V<S>) {
+    let hi = <E as SimdElement>::add(s, a, b);
+    let bb = <E as SimdElement>::sub(s, hi, a);
+    let err = <E as SimdElement>::add(
+        s,
+        <E as SimdElement>::sub(s, a, <E as SimdElement>::sub(s, hi, bb)),
+        <E as SimdElement>::sub(s, b, bb),
+    );
+    (hi, err)
+}
+
 /// `x` rounded to the nearest integer, ties to even, for `|x| < 2^(MANT_BITS−1)`.
 #[inline(always)]
 pub(crate) fn round_even<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
