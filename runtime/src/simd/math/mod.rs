@@ -105,17 +105,8 @@ pub(crate) use trig::{cos, sin, TrigCoeffs, TRIG_F32, TRIG_F64};
 pub(crate) use exact::{scalar_max, scalar_min, scalar_relu, scalar_signum};
 pub(crate) use pow::scalar_powi;
 
-/// Taylor coefficients `1/2!, 1/3!, … 1/7!` of `(e^r − 1 − r)/r²` for `|r| ≤ ln2/2` (f32):
-/// truncation error below 6e-9 relative.
-pub(crate) const EXP_POLY_F32: &[f64] = &[
-    1.0 / 2.0,
-    1.0 / 6.0,
-    1.0 / 24.0,
-    1.0 / 120.0,
-    1.0 / 720.0,
-    1.0 / 5040.0,
-];
-/// As [`EXP_POLY_F32`] up to `1/13!` (f64): truncation error below 5e-18 relative.
+/// Taylor coefficients `1/2!, 1/3!, … 1/13!` of `(e^r − 1 − r)/r²` for `|r| ≤ ln2/2` (f64):
+/// truncation error below 5e-18 relative.
 pub(crate) const EXP_POLY_F64: &[f64] = &[
     1.0 / 2.0,
     1.0 / 6.0,
@@ -130,6 +121,9 @@ pub(crate) const EXP_POLY_F64: &[f64] = &[
     1.0 / 479001600.0,
     1.0 / 6227020800.0,
 ];
+/// The first six of [`EXP_POLY_F64`], up to `1/7!` (f32): truncation error below 6e-9
+/// relative.
+pub(crate) const EXP_POLY_F32: &[f64] = EXP_POLY_F64.split_at(6).0;
 /// fdlibm `logf` coefficients `Lg1..Lg4` (in `s²`).
 pub(crate) const LN_POLY_F32: &[f64] = &[
     f32::from_bits(0x3f2a_aaaa) as f64,
