@@ -12,37 +12,8 @@
 use crate::Element;
 use pulp::Simd;
 
-/// The part of a [`SimdElement`] impl that only forwards to the generic math of [`math`]; one
-/// definition for `f32` and `f64` so the two impls cannot drift apart.
-macro_rules! forward_vector_math {
-    () => {
-        forward_vector_math!(@unary exp, exp2, ln, log2, log1p, expm1, rsqrt, signum, tanh,
-            sigmoid, relu, sin, cos, erf, floor, ceil, round);
-        forward_vector_math!(@binary max, min, powf);
-
-        #[inline(always)]
-        fn clamp<S: Simd>(s: S, x: Self::V<S>, lo: Self::V<S>, hi: Self::V<S>) -> Self::V<S> {
-            math::min::<S, Self>(s, math::max::<S, Self>(s, x, lo), hi)
-        }
-        #[inline(always)]
-        fn powi<S: Simd>(s: S, x: Self::V<S>, n: i32) -> Self::V<S> {
-            math::powi::<S, Self>(s, x, n)
-        }
-    };
-    (@unary $($f:ident),* $(,)?) => {$(
-        #[inline(always)]
-        fn $f<S: Simd>(s: S, x: Self::V<S>) -> Self::V<S> {
-            math::$f::<S, Self>(s, x)
-        }
-    )*};
-    (@binary $($f:ident),* $(,)?) => {$(
-        #[inline(always)]
-        fn $f<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S> {
-            math::$f::<S, Self>(s, a, b)
-        }
-    )*};
-}
-
+#[macro_use]
+mod forward;
 mod backend;
 mod impl_f32;
 mod impl_f64;

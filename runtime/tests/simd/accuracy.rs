@@ -4,8 +4,8 @@
 //! `#[ignore]`d test in `exhaustive.rs`.
 
 use crate::common::{
-    backends, edge_values_f32, edge_values_f64, reference, run, scalar, ulp32, ulp64, Backend,
-    Func, Rng, UNARY,
+    backends, edge_values_f32, edge_values_f64, powf_sample, reference, reference_in, run, scalar,
+    ulp, Backend, Func, Rng, TestFloat, UNARY,
 };
 
 /// Inputs for f32: the edge table, every 32749th bit pattern, random bit patterns and uniform
@@ -40,95 +40,48 @@ fn inputs_f64() -> Vec<f64> {
     v
 }
 
-fn check_f32(f: Func, bound: u64, x: &[f32], y: &[f32]) {
-    if let Some(e) = try_check_f32(f, bound, x, y) {
+fn check<E: TestFloat>(f: Func, bound: u64, x: &[E], y: &[E]) {
+    if let Some(e) = try_check(f, bound, x, y) {
         panic!("{e}");
     }
 }
 
-/// As [`check_f32`], returning the failure message instead of panicking.
-fn try_check_f32(f: Func, bound: u64, x: &[f32], y: &[f32]) -> Option<String> {
-    let mut first: Option<(Backend, Vec<f32>)> = None;
+/// As [`check`], returning the failure message instead of panicking: `f` on every backend
+/// within `bound` ulp of its [`reference_in`] the element type, and the same bits (or NaN) on
+/// every backend.
+fn try_check<E: TestFloat>(f: Func, bound: u64, x: &[E], y: &[E]) -> Option<String> {
+    let name = E::NAME;
+    let mut first: Option<(Backend, Vec<E>)> = None;
     for b in backends() {
-        let out = run::<f32>(b, f, x, y);
-        let mut worst = (0u64, 0.0f32, 0.0f32, 0.0f32);
+        let out = run::<E>(b, f, x, y);
+        // (ulp, index) of the worst lane; the first one on ties.
+        let mut worst = (0u64, 0usize);
         for i in 0..x.len() {
-            let r = reference(f, x[i] as f64, y[i] as f64) as f32;
-            let d = ulp32(out[i], r);
+            let d = ulp(out[i], reference_in(f, x[i], y[i]));
             if d > worst.0 {
-                worst = (d, x[i], out[i], r);
+                worst = (d, i);
             }
         }
         if worst.0 > bound {
+            let i = worst.1;
             return Some(format!(
-                "{f:?} f32 on {b:?}: {} ulp at x = {:e} ({:#010x}), y = {:e}: got {:e}, want {:e}",
+                "{f:?} {name} on {b:?}: {} ulp at x = {:e} ({:#x}), y = {:e}: got {:e}, want {:e}",
                 worst.0,
-                worst.1,
-                worst.1.to_bits(),
-                y[x.iter()
-                    .position(|v| v.to_bits() == worst.1.to_bits())
-                    .unwrap()],
-                worst.2,
-                worst.3
+                x[i],
+                x[i].bits(),
+                y[i],
+                out[i],
+                reference_in(f, x[i], y[i])
             ));
         }
         match &first {
             None => first = Some((b, out)),
             Some((b0, o0)) => {
                 for i in 0..x.len() {
-                    let same =
-                        o0[i].to_bits() == out[i].to_bits() || (o0[i].is_nan() && out[i].is_nan());
+                    let same = o0[i].bits() == out[i].bits() || (o0[i].is_nan() && out[i].is_nan());
                     if !same {
                         return Some(format!(
-                            "{f:?} f32 differs between {b0:?} ({:e}) and {b:?} ({:e}) at x = {:e}",
-                            o0[i], out[i], x[i]
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    None
-}
-
-fn check_f64(f: Func, bound: u64, x: &[f64], y: &[f64]) {
-    if let Some(e) = try_check_f64(f, bound, x, y) {
-        panic!("{e}");
-    }
-}
-
-/// As [`check_f64`], returning the failure message instead of panicking.
-fn try_check_f64(f: Func, bound: u64, x: &[f64], y: &[f64]) -> Option<String> {
-    let mut first: Option<(Backend, Vec<f64>)> = None;
-    for b in backends() {
-        let out = run::<f64>(b, f, x, y);
-        let mut worst = (0u64, 0.0f64, 0.0f64, 0.0f64);
-        for i in 0..x.len() {
-            let r = reference(f, x[i], y[i]);
-            let d = ulp64(out[i], r);
-            if d > worst.0 {
-                worst = (d, x[i], out[i], r);
-            }
-        }
-        if worst.0 > bound {
-            return Some(format!(
-                "{f:?} f64 on {b:?}: {} ulp at x = {:e} ({:#018x}): got {:e}, want {:e}",
-                worst.0,
-                worst.1,
-                worst.1.to_bits(),
-                worst.2,
-                worst.3
-            ));
-        }
-        match &first {
-            None => first = Some((b, out)),
-            Some((b0, o0)) => {
-                for i in 0..x.len() {
-                    let same =
-                        o0[i].to_bits() == out[i].to_bits() || (o0[i].is_nan() && out[i].is_nan());
-                    if !same {
-                        return Some(format!(
-                            "{f:?} f64 differs between {b0:?} ({:e}) and {b:?} ({:e}) at x = {:e}",
+                            "{f:?} {name} differs between {b0:?} ({:e}) and {b:?} ({:e}) at x = {:e}",
                             o0[i], out[i], x[i]
                         ));
                     }
@@ -145,7 +98,7 @@ fn unary_functions_f32_are_within_their_ulp_bound_on_every_backend() {
     let y = vec![1.0f32; x.len()];
     let failures: Vec<String> = UNARY
         .iter()
-        .filter_map(|&(f, b32, _)| try_check_f32(f, b32, &x, &y))
+        .filter_map(|&(f, b32, _)| try_check(f, b32, &x, &y))
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -156,7 +109,7 @@ fn unary_functions_f64_are_within_their_ulp_bound_on_every_backend() {
     let y = vec![1.0f64; x.len()];
     let failures: Vec<String> = UNARY
         .iter()
-        .filter_map(|&(f, _, b64)| try_check_f64(f, b64, &x, &y))
+        .filter_map(|&(f, _, b64)| try_check(f, b64, &x, &y))
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -197,36 +150,17 @@ fn pow_pairs() -> Vec<(f64, f64)> {
 #[test]
 fn powf_follows_ieee_edge_cases_and_stays_accurate() {
     let pairs = pow_pairs();
-    let mut rng = Rng(7);
     let mut x32: Vec<f32> = pairs.iter().map(|p| p.0 as f32).collect();
     let mut y32: Vec<f32> = pairs.iter().map(|p| p.1 as f32).collect();
     let mut x64: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let mut y64: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-    for _ in 0..20_000 {
-        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        let w = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        let base = (60.0 * u - 30.0).exp();
-        let e = 40.0 * w - 20.0;
-        x32.push(base as f32);
-        y32.push(e as f32);
-        x64.push(base);
-        y64.push(e);
-        // Bases near 1 with large exponents: y·ln(x) spans the whole exp range.
-        let b1 = 0.5 + 1.5 * u;
-        let target = 180.0 * w - 95.0;
-        x32.push(b1 as f32);
-        y32.push((target / (b1 as f32 as f64).ln()) as f32);
-        let b1d = 0.7 + 0.7 * w;
-        x64.push(b1d);
-        y64.push((1300.0 * u - 720.0) / b1d.ln());
-        // Negative bases with integer exponents.
-        x32.push(-(base as f32));
-        y32.push(e.round() as f32);
-        x64.push(-base);
-        y64.push(e.round());
-    }
-    check_f32(Func::Powf, 2, &x32, &y32);
-    check_f64(Func::Powf, 2, &x64, &y64);
+    let (sx32, sy32, sx64, sy64) = powf_sample(&mut Rng(7), 20_000);
+    x32.extend(sx32);
+    y32.extend(sy32);
+    x64.extend(sx64);
+    y64.extend(sy64);
+    check(Func::Powf, 2, &x32, &y32);
+    check(Func::Powf, 2, &x64, &y64);
 }
 
 /// Bases and exponents at the ends of the formats: huge and tiny magnitudes, values next to 1,
@@ -281,6 +215,34 @@ fn pow_extremes() -> (Vec<f64>, Vec<f64>) {
     (bases, exps)
 }
 
+/// The pairs where `powf` on backend `b` is not within 2 ulp of std's `powf` (finite non-zero
+/// results) or not the same bits (0, ±inf, NaN).
+fn powf_std_mismatches<E: TestFloat>(
+    b: Backend,
+    x: &[E],
+    y: &[E],
+    std: fn(E, E) -> E,
+) -> Vec<String> {
+    let out = run::<E>(b, Func::Powf, x, y);
+    let name = E::NAME;
+    let mut failures = Vec::new();
+    for i in 0..x.len() {
+        let want = std(x[i], y[i]);
+        let ok = if want.to_f64().is_finite() && want != E::ZERO {
+            ulp(out[i], want) <= 2
+        } else {
+            out[i].bits() == want.bits() || (out[i].is_nan() && want.is_nan())
+        };
+        if !ok {
+            failures.push(format!(
+                "{name} {b:?}: powf({:e}, {:e}) = {:e}, std {want:e}",
+                x[i], y[i], out[i]
+            ));
+        }
+    }
+    failures
+}
+
 /// `powf` against std's `powf` of the same type on every backend: within 2 ulp where std's
 /// result is finite and non-zero, bit for bit (sign included) where it is 0, ±inf or NaN.
 #[test]
@@ -297,36 +259,8 @@ fn powf_matches_std_at_huge_and_tiny_bases_and_exponents() {
     }
     let mut failures = Vec::new();
     for b in backends() {
-        let o32 = run::<f32>(b, Func::Powf, &x32, &y32);
-        for i in 0..x32.len() {
-            let want = x32[i].powf(y32[i]);
-            let ok = if want.is_finite() && want != 0.0 {
-                ulp32(o32[i], want) <= 2
-            } else {
-                o32[i].to_bits() == want.to_bits() || (o32[i].is_nan() && want.is_nan())
-            };
-            if !ok {
-                failures.push(format!(
-                    "f32 {b:?}: powf({:e}, {:e}) = {:e}, std {want:e}",
-                    x32[i], y32[i], o32[i]
-                ));
-            }
-        }
-        let o64 = run::<f64>(b, Func::Powf, &x64, &y64);
-        for i in 0..x64.len() {
-            let want = x64[i].powf(y64[i]);
-            let ok = if want.is_finite() && want != 0.0 {
-                ulp64(o64[i], want) <= 2
-            } else {
-                o64[i].to_bits() == want.to_bits() || (o64[i].is_nan() && want.is_nan())
-            };
-            if !ok {
-                failures.push(format!(
-                    "f64 {b:?}: powf({:e}, {:e}) = {:e}, std {want:e}",
-                    x64[i], y64[i], o64[i]
-                ));
-            }
-        }
+        failures.extend(powf_std_mismatches(b, &x32, &y32, f32::powf));
+        failures.extend(powf_std_mismatches(b, &x64, &y64, f64::powf));
     }
     assert!(
         failures.is_empty(),
@@ -344,8 +278,8 @@ fn powi_matches_repeated_products_and_powf() {
         let y32 = vec![n as f32; x32.len()];
         let y64 = vec![n as f64; x64.len()];
         // Products of two/three roundings are within 2 ulp; powf-based ones within 1.
-        check_f32(Func::Powi(n), 2, &x32, &y32);
-        check_f64(Func::Powi(n), 2, &x64, &y64);
+        check(Func::Powi(n), 2, &x32, &y32);
+        check(Func::Powi(n), 2, &x64, &y64);
     }
 }
 
@@ -407,29 +341,25 @@ fn exact_functions_agree_bitwise_with_their_scalar_twins() {
         Func::Recip,
     ] {
         for b in backends() {
-            let out = run::<f32>(b, f, &x32, &x32);
-            for (i, &v) in out.iter().enumerate() {
-                let want = scalar::<f32>(f, x32[i], x32[i]);
-                assert!(
-                    v.to_bits() == want.to_bits() || (v.is_nan() && want.is_nan()),
-                    "{f:?} f32 on {b:?} at {:e}: {:e} vs scalar {:e}",
-                    x32[i],
-                    v,
-                    want
-                );
-            }
-            let out = run::<f64>(b, f, &x64, &x64);
-            for (i, &v) in out.iter().enumerate() {
-                let want = scalar::<f64>(f, x64[i], x64[i]);
-                assert!(
-                    v.to_bits() == want.to_bits() || (v.is_nan() && want.is_nan()),
-                    "{f:?} f64 on {b:?} at {:e}: {:e} vs scalar {:e}",
-                    x64[i],
-                    v,
-                    want
-                );
-            }
+            assert_exact_as_scalar_twin(b, f, &x32);
+            assert_exact_as_scalar_twin(b, f, &x64);
         }
+    }
+}
+
+/// `f` on backend `b` gives its scalar twin's bits (or NaN where the twin is NaN) at every `x`.
+fn assert_exact_as_scalar_twin<E: TestFloat>(b: Backend, f: Func, x: &[E]) {
+    let out = run::<E>(b, f, x, x);
+    for (i, &v) in out.iter().enumerate() {
+        let want = scalar::<E>(f, x[i], x[i]);
+        assert!(
+            v.bits() == want.bits() || (v.is_nan() && want.is_nan()),
+            "{f:?} {} on {b:?} at {:e}: {:e} vs scalar {:e}",
+            E::NAME,
+            x[i],
+            v,
+            want
+        );
     }
 }
 
@@ -438,22 +368,21 @@ fn scalar_twins_are_within_one_ulp_and_share_special_values() {
     let x32 = inputs_f32();
     let x64 = inputs_f64();
     for &(f, _, _) in UNARY {
-        for &x in &x32 {
-            let got = scalar::<f32>(f, x, 1.0);
-            let want = reference(f, x as f64, 1.0) as f32;
-            assert!(
-                ulp32(got, want) <= 1,
-                "scalar {f:?}({x:e}) f32 = {got:e}, want {want:e}"
-            );
-        }
-        for &x in &x64 {
-            let got = scalar::<f64>(f, x, 1.0);
-            let want = reference(f, x, 1.0);
-            assert!(
-                ulp64(got, want) <= 1,
-                "scalar {f:?}({x:e}) f64 = {got:e}, want {want:e}"
-            );
-        }
+        assert_scalar_twin_within_one_ulp(f, &x32);
+        assert_scalar_twin_within_one_ulp(f, &x64);
+    }
+}
+
+/// The scalar twin of `f` is within 1 ulp of the reference at every `x`.
+fn assert_scalar_twin_within_one_ulp<E: TestFloat>(f: Func, x: &[E]) {
+    for &x in x {
+        let got = scalar::<E>(f, x, E::ONE);
+        let want = reference_in(f, x, E::ONE);
+        assert!(
+            ulp(got, want) <= 1,
+            "scalar {f:?}({x:e}) {} = {got:e}, want {want:e}",
+            E::NAME
+        );
     }
 }
 

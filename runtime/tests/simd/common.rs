@@ -252,29 +252,46 @@ pub fn reference(f: Func, x: f64, y: f64) -> f64 {
     }
 }
 
-/// Distance in ulps between two f32 (0 for two NaNs, `u64::MAX` for NaN vs number; the sign of
-/// zero counts as one step).
-pub fn ulp32(a: f32, b: f32) -> u64 {
-    if a.is_nan() || b.is_nan() {
-        return if a.is_nan() && b.is_nan() {
-            0
-        } else {
-            u64::MAX
-        };
-    }
-    let key = |v: f32| {
-        let i = v.to_bits() as i32;
-        if i < 0 {
-            -((i & 0x7fff_ffff) as i64) - 1
-        } else {
-            i as i64
-        }
-    };
-    (key(a) - key(b)).unsigned_abs()
+/// What the harness needs of an element type beyond [`SimdElement`]: its bits and the
+/// constants its edge values are built from.
+pub trait TestFloat: SimdElement {
+    /// `"f32"` or `"f64"`, for messages.
+    const NAME: &'static str;
+    /// The sign bit of [`TestFloat::bits`].
+    const SIGN: u64;
+    /// Largest finite value.
+    const MAX: Self;
+    /// Smallest positive normal value.
+    const MIN_POSITIVE: Self;
+    /// The bit pattern, widened to `u64`.
+    fn bits(self) -> u64;
+    /// The value with bit pattern `bits` (the low half for `f32`).
+    fn from_bits(bits: u64) -> Self;
 }
 
-/// As [`ulp32`] for f64.
-pub fn ulp64(a: f64, b: f64) -> u64 {
+/// `TestFloat` for a float type with the unsigned type of its bits.
+macro_rules! impl_test_float {
+    ($($t:ident $bits:ident),*) => {$(
+        impl TestFloat for $t {
+            const NAME: &'static str = stringify!($t);
+            const SIGN: u64 = 1 << ($bits::BITS - 1);
+            const MAX: Self = $t::MAX;
+            const MIN_POSITIVE: Self = $t::MIN_POSITIVE;
+            fn bits(self) -> u64 {
+                self.to_bits().into()
+            }
+            fn from_bits(bits: u64) -> Self {
+                // Keeps the low half for f32.
+                $t::from_bits(bits as $bits)
+            }
+        }
+    )*};
+}
+impl_test_float!(f32 u32, f64 u64);
+
+/// Distance in ulps between two values (0 for two NaNs, `u64::MAX` for NaN vs number; the sign
+/// of zero counts as one step).
+pub fn ulp<E: TestFloat>(a: E, b: E) -> u64 {
     if a.is_nan() || b.is_nan() {
         return if a.is_nan() && b.is_nan() {
             0
@@ -282,41 +299,58 @@ pub fn ulp64(a: f64, b: f64) -> u64 {
             u64::MAX
         };
     }
-    let key = |v: f64| {
-        let i = v.to_bits() as i64;
-        if i < 0 {
-            -((i & 0x7fff_ffff_ffff_ffff) as i128) - 1
+    // Sign-magnitude bits onto a line where consecutive floats are one apart.
+    let key = |v: E| {
+        let magnitude = (v.bits() & !E::SIGN) as i128;
+        if v.bits() & E::SIGN != 0 {
+            -magnitude - 1
         } else {
-            i as i128
+            magnitude
         }
     };
     (key(a) - key(b)).unsigned_abs().min(u64::MAX as u128) as u64
 }
 
-/// Edge values every function is checked on, as f64 (converted to the element type).
-pub fn edge_values_f32() -> Vec<f32> {
+/// `f`'s [`reference`] at `x`, `y`, rounded to the element type.
+pub fn reference_in<E: TestFloat>(f: Func, x: E, y: E) -> E {
+    E::from_f64(reference(f, x.to_f64(), y.to_f64()))
+}
+
+/// The values at the ends of every format, which every function is checked on: zeros,
+/// infinities, NaNs of both signs, the normal and subnormal limits, small halves and
+/// integers, the neighbours of 1, and the multiples of π/2 with their next float up.
+fn edge_values_of_the_format<E: TestFloat>() -> Vec<E> {
     let mut v = vec![
-        0.0,
-        -0.0,
-        f32::INFINITY,
-        f32::NEG_INFINITY,
-        f32::NAN,
-        -f32::NAN,
-        f32::MIN_POSITIVE,
-        -f32::MIN_POSITIVE,
-        f32::from_bits(1),
-        f32::from_bits(0x807f_ffff),
-        f32::from_bits(0x007f_ffff),
-        f32::MAX,
-        f32::MIN,
-        1.0,
-        -1.0,
-        0.5,
-        -0.5,
-        1.5,
-        -1.5,
-        2.5,
-        -2.5,
+        E::ZERO,
+        -E::ZERO,
+        E::INFINITY,
+        E::NEG_INFINITY,
+        E::NAN,
+        -E::NAN,
+        E::MIN_POSITIVE,
+        -E::MIN_POSITIVE,
+        E::from_bits(1),
+        -E::from_bits(E::MIN_POSITIVE.bits() - 1),
+        E::from_bits(E::MIN_POSITIVE.bits() - 1),
+        E::MAX,
+        -E::MAX,
+    ];
+    v.extend([1.0, -1.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5].map(E::from_f64));
+    let eps = E::EPSILON.to_f64();
+    v.extend([1.0 + eps, 1.0 - eps / 2.0, -1.0 + eps / 2.0].map(E::from_f64));
+    for k in -8..=8 {
+        let t = E::from_f64(k as f64 * core::f64::consts::FRAC_PI_2);
+        v.push(t);
+        v.push(E::from_bits(t.bits().wrapping_add(1)));
+    }
+    v
+}
+
+/// Edge values of the f32 functions: those of the format, then the exp family's overflow and
+/// underflow thresholds, `tanh`'s saturation, the rounding magics and the trig reduction limit.
+pub fn edge_values_f32() -> Vec<f32> {
+    let mut v = edge_values_of_the_format::<f32>();
+    v.extend([
         88.72283,
         88.722_84,
         88.8,
@@ -328,9 +362,6 @@ pub fn edge_values_f32() -> Vec<f32> {
         128.0,
         -149.0,
         -126.0,
-        1.0 + f32::EPSILON,
-        1.0 - f32::EPSILON / 2.0,
-        -1.0 + f32::EPSILON / 2.0,
         1e-8,
         -1e-8,
         9.0,
@@ -341,42 +372,15 @@ pub fn edge_values_f32() -> Vec<f32> {
         8_388_607.5,
         -8_388_607.5,
         16_777_217.0,
-    ];
-    for k in -8..=8 {
-        let t = k as f64 * core::f64::consts::FRAC_PI_2;
-        v.push(t as f32);
-        v.push(f32::from_bits((t as f32).to_bits().wrapping_add(1)));
-    }
-    for x in [65536.0f32, 65537.0, 1e6, 1e10, 1e30, -3.0e38] {
-        v.push(x);
-    }
+    ]);
+    v.extend([65536.0f32, 65537.0, 1e6, 1e10, 1e30, -3.0e38]);
     v
 }
 
-/// f64 edge values.
+/// As [`edge_values_f32`] for f64.
 pub fn edge_values_f64() -> Vec<f64> {
-    let mut v = vec![
-        0.0,
-        -0.0,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NAN,
-        -f64::NAN,
-        f64::MIN_POSITIVE,
-        -f64::MIN_POSITIVE,
-        f64::from_bits(1),
-        f64::from_bits(0x800f_ffff_ffff_ffff),
-        f64::from_bits(0x000f_ffff_ffff_ffff),
-        f64::MAX,
-        f64::MIN,
-        1.0,
-        -1.0,
-        0.5,
-        -0.5,
-        1.5,
-        -1.5,
-        2.5,
-        -2.5,
+    let mut v = edge_values_of_the_format::<f64>();
+    v.extend([
         709.782_712_893_384,
         709.79,
         710.0,
@@ -388,9 +392,6 @@ pub fn edge_values_f64() -> Vec<f64> {
         -1074.0,
         -1075.0,
         -1022.0,
-        1.0 + f64::EPSILON,
-        1.0 - f64::EPSILON / 2.0,
-        -1.0 + f64::EPSILON / 2.0,
         1e-17,
         -1e-17,
         19.0,
@@ -401,16 +402,49 @@ pub fn edge_values_f64() -> Vec<f64> {
         4_503_599_627_370_495.5,
         -4_503_599_627_370_495.5,
         9_007_199_254_740_993.0,
-    ];
-    for k in -8..=8 {
-        let t = k as f64 * core::f64::consts::FRAC_PI_2;
-        v.push(t);
-        v.push(f64::from_bits(t.to_bits().wrapping_add(1)));
-    }
-    for x in [1_048_576.0f64, 1_048_577.0, 1e10, 1e30, 1e300, -1e308] {
-        v.push(x);
-    }
+    ]);
+    v.extend([1_048_576.0f64, 1_048_577.0, 1e10, 1e30, 1e300, -1e308]);
     v
+}
+
+/// `rounds` times three `powf` pairs drawn from `rng`, as `(x32, y32, x64, y64)`: a base
+/// `e^U[-30, 30]` with an exponent `U[-20, 20]`, a base near 1 with an exponent that takes
+/// `y·ln(x)` across the whole exp range, and the negated base with the rounded exponent.
+pub fn powf_sample(rng: &mut Rng, rounds: usize) -> (Vec<f32>, Vec<f32>, Vec<f64>, Vec<f64>) {
+    let (mut x32, mut y32, mut x64, mut y64) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let w = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let base = (60.0 * u - 30.0).exp();
+        let e = 40.0 * w - 20.0;
+        x32.push(base as f32);
+        y32.push(e as f32);
+        x64.push(base);
+        y64.push(e);
+        // Bases near 1 with large exponents: y·ln(x) spans the whole exp range.
+        let b1 = 0.5 + 1.5 * u;
+        let target = 180.0 * w - 95.0;
+        x32.push(b1 as f32);
+        y32.push((target / (b1 as f32 as f64).ln()) as f32);
+        let b1d = 0.7 + 0.7 * w;
+        x64.push(b1d);
+        y64.push((1300.0 * u - 720.0) / b1d.ln());
+        // Negative bases with integer exponents.
+        x32.push(-(base as f32));
+        y32.push(e.round() as f32);
+        x64.push(-base);
+        y64.push(e.round());
+    }
+    (x32, y32, x64, y64)
+}
+
+/// The largest ulp error of `f` on the dispatched backend over the pairs `(x, y)`.
+pub fn max_ulp<E: TestFloat>(f: Func, x: &[E], y: &[E]) -> u64 {
+    let out = run::<E>(Backend::Dispatch, f, x, y);
+    (0..x.len())
+        .map(|i| ulp(out[i], reference_in(f, x[i], y[i])))
+        .max()
+        .unwrap_or(0)
 }
 
 /// A small deterministic PRNG (xorshift64*), so the tests need no seed management.

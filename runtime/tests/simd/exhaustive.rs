@@ -9,7 +9,7 @@
 //!
 //! It also prints the maximum ulp error over the dense sample for every function, f32 and f64.
 
-use crate::common::{reference, run, ulp32, ulp64, Backend, Func, Rng, UNARY};
+use crate::common::{max_ulp, powf_sample, reference, run, ulp, Backend, Func, Rng, UNARY};
 
 fn name(f: Func) -> String {
     format!("{f:?}").to_lowercase()
@@ -33,7 +33,7 @@ fn sweep(f: Func) -> (u64, f32) {
                     let out = run::<f32>(Backend::Dispatch, f, &x, &x);
                     for (i, &o) in out.iter().enumerate() {
                         let r = reference(f, x[i] as f64, 1.0) as f32;
-                        let d = ulp32(o, r);
+                        let d = ulp::<f32>(o, r);
                         if d > worst.0 {
                             worst = (d, x[i]);
                         }
@@ -87,55 +87,14 @@ fn print_dense_sample_error_table() {
         x64.push(60.0 * u - 30.0);
     }
     for &(f, _, _) in UNARY {
-        let o32 = run::<f32>(Backend::Dispatch, f, &x32, &x32);
-        let o64 = run::<f64>(Backend::Dispatch, f, &x64, &x64);
-        let m32 = (0..x32.len())
-            .map(|i| ulp32(o32[i], reference(f, x32[i] as f64, 1.0) as f32))
-            .max()
-            .unwrap_or(0);
-        let m64 = (0..x64.len())
-            .map(|i| ulp64(o64[i], reference(f, x64[i], 1.0)))
-            .max()
-            .unwrap_or(0);
+        let m32 = max_ulp(f, &x32, &x32);
+        let m64 = max_ulp(f, &x64, &x64);
         println!("{:8} f32 {m32} ulp, f64 {m64} ulp", name(f));
     }
     // powf: bases exp(U[-30, 30]) of either sign, exponents U[-20, 20] and integers, plus
     // bases near 1 with exponents spanning the whole exp range.
-    let (mut b32, mut e32, mut b64, mut e64) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..1_000_000 {
-        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        let w = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        let base = (60.0 * u - 30.0).exp();
-        let e = 40.0 * w - 20.0;
-        b32.push(base as f32);
-        e32.push(e as f32);
-        b64.push(base);
-        e64.push(e);
-        b32.push(-(base as f32));
-        e32.push(e.round() as f32);
-        b64.push(-base);
-        e64.push(e.round());
-        let b1 = (0.5 + 1.5 * u) as f32;
-        b32.push(b1);
-        e32.push(((180.0 * w - 95.0) / (b1 as f64).ln()) as f32);
-        let b1d = 0.7 + 0.7 * w;
-        b64.push(b1d);
-        e64.push((1300.0 * u - 720.0) / b1d.ln());
-    }
-    let o32 = run::<f32>(Backend::Dispatch, Func::Powf, &b32, &e32);
-    let o64 = run::<f64>(Backend::Dispatch, Func::Powf, &b64, &e64);
-    let m32 = (0..b32.len())
-        .map(|i| {
-            ulp32(
-                o32[i],
-                reference(Func::Powf, b32[i] as f64, e32[i] as f64) as f32,
-            )
-        })
-        .max()
-        .unwrap_or(0);
-    let m64 = (0..b64.len())
-        .map(|i| ulp64(o64[i], reference(Func::Powf, b64[i], e64[i])))
-        .max()
-        .unwrap_or(0);
+    let (b32, e32, b64, e64) = powf_sample(&mut rng, 1_000_000);
+    let m32 = max_ulp(Func::Powf, &b32, &e32);
+    let m64 = max_ulp(Func::Powf, &b64, &e64);
     println!("powf     f32 {m32} ulp, f64 {m64} ulp");
 }

@@ -8,7 +8,7 @@
 //! (registers whose lanes straddle the threshold) and alone in a full register (so a register
 //! takes the fast or the exact path as a whole, the way a kernel over one repeated value does).
 
-use crate::common::{backends, run, ulp32, ulp64, Func};
+use crate::common::{backends, run, ulp, Func};
 
 /// The documented `powf` bound (runtime/src/simd/math/mod.rs), in ulps of the result.
 const BOUND: u64 = 2;
@@ -164,13 +164,13 @@ fn report(what: &str, n: usize, bad: &[String], worst: u64) {
 #[test]
 fn f32_powf_matches_std_across_overflow_and_underflow_thresholds() {
     let pairs = pairs_f32();
-    let (bad, worst) = check(&pairs, f32::powf, ulp32, |v| v as f64);
+    let (bad, worst) = check(&pairs, f32::powf, ulp::<f32>, |v| v as f64);
     report("f32", pairs.len(), &bad, worst);
 }
 
 #[test]
 fn f64_powf_matches_std_across_overflow_and_underflow_thresholds() {
     let pairs = pairs_f64();
-    let (bad, worst) = check(&pairs, f64::powf, ulp64, |v| v);
+    let (bad, worst) = check(&pairs, f64::powf, ulp::<f64>, |v| v);
     report("f64", pairs.len(), &bad, worst);
 }

@@ -11,7 +11,7 @@
 
 use pulp::Simd;
 
-use super::{c, clamp_keep_nan, poly, round_even, Prim};
+use super::{c, clamp_keep_nan, poly, round_even, two_sum, Prim};
 use crate::simd::SimdElement;
 
 const LOG2E: f64 = core::f64::consts::LOG2_E;
@@ -218,13 +218,7 @@ fn expm1_dw_tail<S: Simd, E: Prim>(s: S, k: E::V<S>, r: E::V<S>) -> (E::V<S>, E:
     let one = c::<S, E>(s, 1.0);
     let pm = <E as SimdElement>::mul(s, t, qh);
     let u = <E as SimdElement>::sub(s, t, one);
-    let hi = <E as SimdElement>::add(s, pm, u);
-    let bb = <E as SimdElement>::sub(s, hi, pm);
-    let err = <E as SimdElement>::add(
-        s,
-        <E as SimdElement>::sub(s, pm, <E as SimdElement>::sub(s, hi, bb)),
-        <E as SimdElement>::sub(s, u, bb),
-    );
+    let (hi, err) = two_sum::<S, E>(s, pm, u);
     (hi, E::fma(s, t, ql, err))
 }
 

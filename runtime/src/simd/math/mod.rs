@@ -1,6 +1,6 @@
 //! Vector math functions of the kernel DSL, generic over pulp's [`Simd`] backends and the element
-//! type, written once against a few bit-level primitives (the crate-private `Prim` trait)
-//! implemented for `f32` and `f64`.
+//! type, written once against a few bit-level primitives (the crate-private `Bits` and `Prim`
+//! traits) implemented for `f32` and `f64`.
 //!
 //! # Accuracy
 //!
@@ -77,6 +77,8 @@
 //!   (f32 `tanh`, `erf`, `expm1`, `log1p`, `sigmoid`, `rsqrt`) the f64 function rounded once;
 //!   exact functions share the vector code's NaN/±0 semantics.
 
+use core::marker::PhantomData;
+
 use pulp::{bytemuck, Simd};
 
 use super::SimdElement;
@@ -103,17 +105,8 @@ pub(crate) use trig::{cos, sin, TrigCoeffs, TRIG_F32, TRIG_F64};
 pub(crate) use exact::{scalar_max, scalar_min, scalar_relu, scalar_signum};
 pub(crate) use pow::scalar_powi;
 
-/// Taylor coefficients `1/2!, 1/3!, … 1/7!` of `(e^r − 1 − r)/r²` for `|r| ≤ ln2/2` (f32):
-/// truncation error below 6e-9 relative.
-pub(crate) const EXP_POLY_F32: &[f64] = &[
-    1.0 / 2.0,
-    1.0 / 6.0,
-    1.0 / 24.0,
-    1.0 / 120.0,
-    1.0 / 720.0,
-    1.0 / 5040.0,
-];
-/// As [`EXP_POLY_F32`] up to `1/13!` (f64): truncation error below 5e-18 relative.
+/// Taylor coefficients `1/2!, 1/3!, … 1/13!` of `(e^r − 1 − r)/r²` for `|r| ≤ ln2/2` (f64):
+/// truncation error below 5e-18 relative.
 pub(crate) const EXP_POLY_F64: &[f64] = &[
     1.0 / 2.0,
     1.0 / 6.0,
@@ -128,6 +121,9 @@ pub(crate) const EXP_POLY_F64: &[f64] = &[
     1.0 / 479001600.0,
     1.0 / 6227020800.0,
 ];
+/// The first six of [`EXP_POLY_F64`], up to `1/7!` (f32): truncation error below 6e-9
+/// relative.
+pub(crate) const EXP_POLY_F32: &[f64] = EXP_POLY_F64.split_at(6).0;
 /// fdlibm `logf` coefficients `Lg1..Lg4` (in `s²`).
 pub(crate) const LN_POLY_F32: &[f64] = &[
     f32::from_bits(0x3f2a_aaaa) as f64,
@@ -146,9 +142,44 @@ pub(crate) const LN_POLY_F64: &[f64] = &[
     0.14798198605116586,
 ];
 
-/// Bit-level and type-specific building blocks, implemented for `f32` and `f64` next to their
-/// [`SimdElement`] impls. Everything is `#[inline(always)]`.
-pub(crate) trait Prim: SimdElement {
+/// Bit-level building blocks that are the same pulp operation for `f32` and `f64`, generated
+/// for both from one name table (`simd/forward.rs`). Everything is `#[inline(always)]`.
+pub(crate) trait Bits: SimdElement {
+    /// All lanes hold the float with these bits (low bits for `f32`).
+    fn splat_bits<S: Simd>(s: S, bits: u64) -> Self::V<S>;
+    /// Bitwise and.
+    fn and_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// Bitwise or.
+    fn or_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// Bitwise xor.
+    fn xor_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// `a·b + c` with a single rounding on every backend (software FMA on the scalar one).
+    fn fma<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S>;
+    /// True if every lane of `m` is set.
+    fn all_lanes<S: Simd>(s: S, m: Self::M<S>) -> bool;
+    /// Applies the scalar `f` to the lanes selected by `m`, leaving the others.
+    fn map_lanes<S: Simd>(s: S, m: Self::M<S>, x: Self::V<S>, f: fn(Self) -> Self) -> Self::V<S>;
+}
+
+/// Taylor coefficients `2/5, 2/7, 2/9, …, 2/25` of `T'(z)` ([`Prim::POW_LOG_POLY`]): f64 takes
+/// all eleven, f32 the first five.
+pub(crate) const POW_LOG_TAYLOR: &[f64] = &[
+    0.4,
+    0.2857142857142857,
+    0.2222222222222222,
+    0.18181818181818182,
+    0.15384615384615385,
+    0.13333333333333333,
+    0.11764705882352941,
+    0.10526315789473684,
+    0.09523809523809523,
+    0.08695652173913043,
+    0.08,
+];
+
+/// Type-specific building blocks (constants, exponent tricks), implemented for `f32` and `f64`
+/// in `impl_f32.rs` / `impl_f64.rs`. Everything is `#[inline(always)]`.
+pub(crate) trait Prim: Bits {
     /// Explicit mantissa bits (23 / 52).
     const MANT_BITS: u32;
     /// Clamp range of `exp`'s argument: beyond it the result is exactly `0` or `+inf`.
@@ -183,26 +214,12 @@ pub(crate) trait Prim: SimdElement {
     /// Largest `|x|` reduced in-vector by `sin`/`cos`; beyond it lanes use scalar libm.
     const TRIG_MAX: f64;
 
-    /// All lanes hold the float with these bits (low bits for `f32`).
-    fn splat_bits<S: Simd>(s: S, bits: u64) -> Self::V<S>;
-    /// Bitwise and.
-    fn and_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
-    /// Bitwise or.
-    fn or_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
-    /// Bitwise xor.
-    fn xor_bits<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
-    /// `a·b + c` with a single rounding on every backend (software FMA on the scalar one).
-    fn fma<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S>;
     /// `2^k` for integer-valued `k` in the normal exponent range.
     fn pow2i<S: Simd>(s: S, k: Self::V<S>) -> Self::V<S>;
     /// Unbiased exponent of a positive normal `x`, as a float.
     fn exponent<S: Simd>(s: S, x: Self::V<S>) -> Self::V<S>;
     /// Lanes where the integer-valued `k` (|k| < 2^20) has `bit` set (two's complement).
     fn int_bit<S: Simd>(s: S, k: Self::V<S>, bit: u64) -> Self::M<S>;
-    /// True if every lane of `m` is set.
-    fn all_lanes<S: Simd>(s: S, m: Self::M<S>) -> bool;
-    /// Applies the scalar `f` to the lanes selected by `m`, leaving the others.
-    fn map_lanes<S: Simd>(s: S, m: Self::M<S>, x: Self::V<S>, f: fn(Self) -> Self) -> Self::V<S>;
 }
 
 /// Splat of an `f64` constant (rounded to the element type; folded at compile time).
@@ -235,6 +252,20 @@ pub(crate) fn copysign<S: Simd, E: Prim>(s: S, mag: E::V<S>, sign: E::V<S>) -> E
     )
 }
 
+/// `a + b` as a double-word `(hi, err)` with `hi + err = a + b` exactly (Knuth's TwoSum: no
+/// condition on the magnitudes).
+#[inline(always)]
+pub(crate) fn two_sum<S: Simd, E: Prim>(s: S, a: E::V<S>, b: E::V<S>) -> (E::V<S>, E::V<S>) {
+    let hi = <E as SimdElement>::add(s, a, b);
+    let bb = <E as SimdElement>::sub(s, hi, a);
+    let err = <E as SimdElement>::add(
+        s,
+        <E as SimdElement>::sub(s, a, <E as SimdElement>::sub(s, hi, bb)),
+        <E as SimdElement>::sub(s, b, bb),
+    );
+    (hi, err)
+}
+
 /// `x` rounded to the nearest integer, ties to even, for `|x| < 2^(MANT_BITS−1)`.
 #[inline(always)]
 pub(crate) fn round_even<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
@@ -251,49 +282,61 @@ pub(crate) fn clamp_keep_nan<S: Simd, E: Prim>(s: S, x: E::V<S>, lo: f64, hi: f6
     E::select(s, <E as SimdElement>::lt(s, x, lo), lo, x)
 }
 
-/// Index of the first set lane of a pulp mask, `lanes` if none.
-///
-/// pulp's own `first_true_m32s` counts *leading* zeros of AVX-512 bitmasks (it returns
-/// `15 - index`), so it is not used. Full-width masks (AVX2) are scanned lane by lane; bitmask
-/// masks (AVX-512 `__mmask`, the scalar backend's `bool`) use the trailing-zero count.
-#[inline(always)]
-pub(crate) fn first_true_mask<M, U, W>(m: M, lanes: usize) -> usize
-where
-    M: bytemuck::NoUninit,
-    U: bytemuck::Pod,
-    W: bytemuck::Pod + PartialEq,
-{
-    if core::mem::size_of::<M>() == core::mem::size_of::<U>() {
-        let u: U = bytemuck::cast(m);
-        let words = bytemuck::cast_slice::<U, W>(core::slice::from_ref(&u));
-        let zero = W::zeroed();
-        words.iter().position(|&w| w != zero).unwrap_or(lanes)
-    } else {
-        let mut bits = 0u64;
-        for (i, &b) in bytemuck::bytes_of(&m).iter().enumerate().take(8) {
-            bits |= (b as u64) << (8 * i);
-        }
-        (bits.trailing_zeros() as usize).min(lanes)
-    }
-}
+/// Reads a pulp mask `M` of either shape: a full-width mask (AVX2: one all-ones or zero word
+/// `W` per lane, as wide as the unsigned vector `U`) as its words; a bitmask (AVX-512
+/// `__mmask`, the scalar backend's `bool`) as an integer, lane `i` at bit `i`.
+pub(crate) struct PulpMask<M, U, W>(PhantomData<(M, U, W)>);
 
-/// True if every lane of a pulp mask is set; the two mask shapes as in [`first_true_mask`]
-/// (`W` is the lane's integer type, `lanes` the lane count).
-#[inline(always)]
-pub(crate) fn all_true_mask<M, U, W>(m: M, lanes: usize) -> bool
+impl<M, U, W> PulpMask<M, U, W>
 where
     M: bytemuck::NoUninit,
     U: bytemuck::Pod,
     W: bytemuck::Pod + PartialEq,
 {
-    if core::mem::size_of::<M>() == core::mem::size_of::<U>() {
-        let u: U = bytemuck::cast(m);
-        let words = bytemuck::cast_slice::<U, W>(core::slice::from_ref(&u));
-        let zero = W::zeroed();
-        words.iter().all(|&w| w != zero)
-    } else {
+    /// Index of the first set lane, `lanes` if none.
+    ///
+    /// pulp's own `first_true_m32s` counts *leading* zeros of AVX-512 bitmasks (it returns
+    /// `15 - index`), so it is not used.
+    #[inline(always)]
+    pub(crate) fn first_true(m: M, lanes: usize) -> usize {
+        Self::read(
+            m,
+            |words| {
+                words
+                    .iter()
+                    .position(|&w| w != W::zeroed())
+                    .unwrap_or(lanes)
+            },
+            |bits| (bits.trailing_zeros() as usize).min(lanes),
+        )
+    }
+
+    /// True if all `lanes` lanes are set.
+    #[inline(always)]
+    pub(crate) fn all_true(m: M, lanes: usize) -> bool {
+        Self::read(
+            m,
+            |words| words.iter().all(|&w| w != W::zeroed()),
+            |bits| {
+                let full = if lanes >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << lanes) - 1
+                };
+                bits & full == full
+            },
+        )
+    }
+
+    /// `words(lanes)` for a full-width mask, `bits(bitmask)` for a bitmask.
+    #[inline(always)]
+    fn read<R>(m: M, words: impl FnOnce(&[W]) -> R, bits: impl FnOnce(u64) -> R) -> R {
+        if core::mem::size_of::<M>() == core::mem::size_of::<U>() {
+            let u: U = bytemuck::cast(m);
+            return words(bytemuck::cast_slice::<U, W>(core::slice::from_ref(&u)));
+        }
         // Straight from the mask register (a byte loop would go through memory).
-        let bits = match core::mem::size_of::<M>() {
+        bits(match core::mem::size_of::<M>() {
             1 => bytemuck::cast::<M, u8>(m) as u64,
             2 => bytemuck::cast::<M, u16>(m) as u64,
             4 => bytemuck::cast::<M, u32>(m) as u64,
@@ -305,13 +348,7 @@ where
                 }
                 bits
             }
-        };
-        let full = if lanes >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << lanes) - 1
-        };
-        bits & full == full
+        })
     }
 }
 

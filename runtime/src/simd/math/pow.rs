@@ -4,7 +4,7 @@ use pulp::Simd;
 
 use super::exact::floor;
 use super::exp::exp_dw;
-use super::{c, poly, Prim};
+use super::{c, poly, two_sum, Prim};
 use crate::simd::{ScalarMath, SimdElement};
 
 /// `ln|x|` as a double-word `(hi, lo)` (relative error ~2^-(2p-8)) for finite positive `x`:
@@ -75,13 +75,7 @@ fn ln_dw<S: Simd, E: Prim>(s: S, x: E::V<S>) -> (E::V<S>, E::V<S>) {
     // eh + 2sh by TwoSum, then + tail by Fast2Sum (|eh + 2sh| >= 0.34 > tail unless e = 0,
     // where 2sh > tail).
     let s2 = <E as SimdElement>::add(s, sh, sh);
-    let h0 = <E as SimdElement>::add(s, eh, s2);
-    let bb = <E as SimdElement>::sub(s, h0, eh);
-    let err0 = <E as SimdElement>::add(
-        s,
-        <E as SimdElement>::sub(s, eh, <E as SimdElement>::sub(s, h0, bb)),
-        <E as SimdElement>::sub(s, s2, bb),
-    );
+    let (h0, err0) = two_sum::<S, E>(s, eh, s2);
     let h1 = <E as SimdElement>::add(s, h0, tail);
     let err1 = <E as SimdElement>::sub(s, tail, <E as SimdElement>::sub(s, h1, h0));
     let lo = <E as SimdElement>::add(s, err0, err1);

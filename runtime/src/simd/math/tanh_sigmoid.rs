@@ -5,7 +5,7 @@
 use pulp::Simd;
 
 use super::exp::{exp_exact, exp_fast, exp_fast_max, expm1_dw, expm1_dw_fast};
-use super::{c, copysign, Prim};
+use super::{c, copysign, two_sum, Prim};
 use crate::simd::SimdElement;
 
 /// Hyperbolic tangent: `e/(e+2)` with `e = expm1(2|x|)` (double-word), sign restored, saturated past
@@ -49,13 +49,7 @@ pub(crate) fn tanh_exact<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
 #[inline(always)]
 fn tanh_quotient<S: Simd, E: Prim>(s: S, eh: E::V<S>, el: E::V<S>) -> E::V<S> {
     let two = c::<S, E>(s, 2.0);
-    let dh = <E as SimdElement>::add(s, eh, two);
-    let bb = <E as SimdElement>::sub(s, dh, eh);
-    let dl = <E as SimdElement>::add(
-        s,
-        <E as SimdElement>::sub(s, eh, <E as SimdElement>::sub(s, dh, bb)),
-        <E as SimdElement>::sub(s, two, bb),
-    );
+    let (dh, dl) = two_sum::<S, E>(s, eh, two);
     let dl = <E as SimdElement>::add(s, dl, el);
     let t0 = <E as SimdElement>::div(s, eh, dh);
     let nt0 = <E as SimdElement>::neg(s, t0);
