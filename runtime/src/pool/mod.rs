@@ -20,6 +20,8 @@
 //! smaller than the window, so every window holds at least one input element. Max propagates
 //! NaN, and its gradient goes to the *first* maximum of each window in row-major order (the
 //! first NaN if there is one), so `sum(maxpool)` has a gradient summing to the number of windows.
+//! A max or min forward can save which element that is (its argmax, see
+//! [`backward_from_argmax`]), so the backward need not read the input again.
 
 mod argmax;
 mod decl;

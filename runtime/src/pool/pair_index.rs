@@ -2,12 +2,15 @@
 //! a forward that writes each window's value and the window offset of its chosen element, and
 //! the backward that routes `g` through those offsets without reading the input.
 //!
-//! Offsets travel through the registers as small whole numbers in `E` lanes (`0.0 … 3.0`), so
-//! the selects and compares are the ones every backend has; they are widened from and narrowed
-//! to `u8` through a register-sized stack buffer, loops the compiler vectorises.
+//! Offsets travel through the registers as `E` lanes carrying the offset in their exponent field
+//! (`code`), so the selects and compares are the ones every backend has; they are widened from
+//! and narrowed to `u8` through a register-sized stack buffer by shifts, loops the compiler
+//! vectorises.
 //!
 //! Rows are covered as in `pair.rs`: full registers, the last one taken at `count − lanes`
 //! when the register width does not divide the row, rewriting the same values.
+
+use core::any::Any;
 
 use pulp::Simd;
 
@@ -24,24 +27,53 @@ fn starts(count: usize, lanes: usize) -> impl Iterator<Item = usize> {
     (0..count / lanes).map(move |k| k * lanes).chain(tail)
 }
 
-/// Stores the whole-number lanes of `k` (each `0 ≤ k < 256`) to `dst[..lanes]` as bytes.
+/// The lane value that carries offset `k`: `k` in the exponent field (`+0.0` for 0, normal
+/// numbers increasing with `k` above), so offsets compare as floats with no subnormal and leave a
+/// register with one shift and a narrowing (a float-to-integer conversion per lane measured
+/// 0.58 against 0.20 ms for the argmax forward on the bench-card shape).
 #[inline(always)]
-fn store_index<S: Simd, E: SimdElement>(dst: &mut [u8], k: E::V<S>) {
+fn code<E: SimdElement>(k: u8) -> E {
+    let mut v = [E::ZERO];
+    if let Some([f]) = (&mut v as &mut dyn Any).downcast_mut::<[f32; 1]>() {
+        *f = f32::from_bits(u32::from(k) << 23);
+    } else if let Some([d]) = (&mut v as &mut dyn Any).downcast_mut::<[f64; 1]>() {
+        *d = f64::from_bits(u64::from(k) << 52);
+    }
+    v[0]
+}
+
+/// Stores the offsets carried by the lanes of `v` ([`code`]) to `dst[..lanes]`.
+#[inline(always)]
+fn store_index<S: Simd, E: SimdElement>(dst: &mut [u8], v: E::V<S>) {
     let lanes = E::lanes::<S>();
     let mut buf = [E::ZERO; 16];
-    store::<S, E>(&mut buf, 0, k);
-    for (d, v) in dst[..lanes].iter_mut().zip(&buf[..lanes]) {
-        *d = v.to_f64() as u8;
+    store::<S, E>(&mut buf, 0, v);
+    let dst = &mut dst[..lanes];
+    if let Some(b) = (&buf as &dyn Any).downcast_ref::<[f32; 16]>() {
+        for (d, x) in dst.iter_mut().zip(&b[..lanes]) {
+            *d = (x.to_bits() >> 23) as u8;
+        }
+    } else if let Some(b) = (&buf as &dyn Any).downcast_ref::<[f64; 16]>() {
+        for (d, x) in dst.iter_mut().zip(&b[..lanes]) {
+            *d = (x.to_bits() >> 52) as u8;
+        }
     }
 }
 
-/// The bytes `src[..lanes]` as whole numbers in `E` lanes.
+/// The offsets `src[..lanes]` as lanes ([`code`]).
 #[inline(always)]
 fn load_index<S: Simd, E: SimdElement>(src: &[u8]) -> E::V<S> {
     let lanes = E::lanes::<S>();
+    let src = &src[..lanes];
     let mut buf = [E::ZERO; 16];
-    for (b, &k) in buf[..lanes].iter_mut().zip(&src[..lanes]) {
-        *b = E::from_f64(f64::from(k));
+    if let Some(b) = (&mut buf as &mut dyn Any).downcast_mut::<[f32; 16]>() {
+        for (x, &k) in b[..lanes].iter_mut().zip(src) {
+            *x = f32::from_bits(u32::from(k) << 23);
+        }
+    } else if let Some(b) = (&mut buf as &mut dyn Any).downcast_mut::<[f64; 16]>() {
+        for (x, &k) in b[..lanes].iter_mut().zip(src) {
+            *x = f64::from_bits(u64::from(k) << 52);
+        }
     }
     load::<S, E>(&buf, 0)
 }
@@ -62,13 +94,7 @@ pub(super) fn forward_row<S: Simd, R: ReduceKernel, E: SimdElement>(
     let lanes = E::lanes::<S>();
     let count = acc.len();
     let (r0, r1) = (&r0[..2 * count], &r1[..2 * count]);
-    let one = E::ONE;
-    let k = [
-        E::splat(s, E::ZERO),
-        E::splat(s, one),
-        E::splat(s, one + one),
-        E::splat(s, one + one + one),
-    ];
+    let k = [0, 1, 2, 3].map(|j| E::splat(s, code::<E>(j)));
     for i in starts(count, lanes) {
         let (c0, c1) = (&r0[2 * i..], &r1[2 * i..]);
         let v = forward_one::<S, R, E, false>(s, 2, &|p| if p == 0 { c0 } else { c1 }, E::ONE);
@@ -111,13 +137,7 @@ pub(super) fn backward_row<S: Simd, E: SimdElement>(
     let count = grad.len();
     let (idx, d0, d1) = (&idx[..count], &mut d0[..2 * count], &mut d1[..2 * count]);
     let zero = E::splat(s, E::ZERO);
-    let one = E::ONE;
-    let k = [
-        zero,
-        E::splat(s, one),
-        E::splat(s, one + one),
-        E::splat(s, one + one + one),
-    ];
+    let k = [0, 1, 2, 3].map(|j| E::splat(s, code::<E>(j)));
     let mut bad = <E as SimdElement>::ne(s, zero, zero);
     for i in starts(count, lanes) {
         let g = load::<S, E>(grad, i);
