@@ -2,7 +2,9 @@
 //! bandwidth roofs measured in the same run: a SIMD copy moving the forward's bytes (input read,
 //! a quarter of it written) and one moving the backward's (input and upstream gradient read,
 //! input gradient written), so the ratio to the roof reads straight off one report.
-//! Throughput: bytes as the bench card counts them.
+//! Throughput: bytes as the bench card counts them for the input-reading kernels; the max
+//! backward is timed both reading x (`maxpool2d_bwd`) and from the saved argmax
+//! (`maxpool2d_bwd_argmax`, what `max_pool2d`'s node runs) in the same group.
 
 use std::time::Duration;
 
@@ -38,6 +40,17 @@ fn pools(c: &mut Criterion) {
     fwd.bench_function("maxpool2d", |b| {
         b.iter(|| Max2x2S2.forward(&s, xv, black_box(&mut out)).unwrap())
     });
+    // The forward `max_pool2d` runs when x requires grad: values and one-byte offsets (filled
+    // here too, so the backward from them reads real offsets whatever the filter).
+    let mut at = vec![0u8; n / 4];
+    Max2x2S2.forward_argmax(&s, xv, &mut out, &mut at).unwrap();
+    fwd.bench_function("maxpool2d_argmax", |b| {
+        b.iter(|| {
+            Max2x2S2
+                .forward_argmax(&s, xv, black_box(&mut out), black_box(&mut at))
+                .unwrap()
+        })
+    });
     fwd.bench_function("avgpool2d", |b| {
         b.iter(|| Avg2x2S2.forward(&s, xv, black_box(&mut out)).unwrap())
     });
@@ -56,6 +69,15 @@ fn pools(c: &mut Criterion) {
     bwd.bench_function("copy_roof", |b| b.iter(|| copy.run()));
     bwd.bench_function("maxpool2d_bwd", |b| {
         b.iter(|| Max2x2S2.backward(&s, xv, gv, black_box(&mut gx)).unwrap())
+    });
+    // The backward `max_pool2d`'s node runs: from the saved argmax, x not read (5.25n bytes
+    // moved against the 9n of the group's throughput figure).
+    bwd.bench_function("maxpool2d_bwd_argmax", |b| {
+        b.iter(|| {
+            Max2x2S2
+                .backward_from_argmax(&s, &at, gv, black_box(&mut gx))
+                .unwrap()
+        })
     });
     bwd.bench_function("avgpool2d_bwd", |b| {
         b.iter(|| Avg2x2S2.backward(&s, xv, gv, black_box(&mut gx)).unwrap())

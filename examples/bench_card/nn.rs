@@ -335,6 +335,8 @@ fn conv_baselines(
 
 /// The pool rows time the kernels users get: the pools the runtime declares with `pool!`
 /// (`pool::declared`), which `Tensor::max_pool2d` and the layers dispatch 2×2 / stride 2 to.
+/// `maxpool2d_bwd` is the backward `max_pool2d`'s node runs: from the argmax its forward saved
+/// (`maxpool2d_argmax`), never reading x.
 fn pools(cx: &mut Ctx<'_>) {
     let dims = [8usize, 64, 56, 56];
     let key = "8x64x56x56_k2s2";
@@ -348,6 +350,11 @@ fn pools(cx: &mut Ctx<'_>) {
     );
     let mut out = vec![0.0f32; n / 4];
     let mut gx = vec![0.0f32; n];
+    let mut at = vec![0u8; n / 4];
+    let mut saved = vec![0u8; n / 4];
+    Max2x2S2
+        .forward_argmax(&s, xv, &mut out, &mut saved)
+        .expect("bench-card argmax");
     let leaf = Tensor::from_vec(x.clone(), &dims)
         .expect("input")
         .requires_grad_(true);
@@ -362,20 +369,32 @@ fn pools(cx: &mut Ctx<'_>) {
         cx.bytes_row(k("avgpool2d"), 4 * (n + n / 4), Stream::Copy, false, || {
             std::hint::black_box(Avg2x2S2.forward(&s, xv, &mut out)).ok();
         });
-        // Backward: x and g read, gx written.
+        // Forward saving each window's argmax (what `max_pool2d` runs when x requires grad):
+        // x read, out and the one-byte offsets written.
+        cx.bytes_row(
+            k("maxpool2d_argmax"),
+            4 * (n + n / 4) + n / 4,
+            Stream::Copy,
+            false,
+            || {
+                std::hint::black_box(Max2x2S2.forward_argmax(&s, xv, &mut out, &mut at)).ok();
+            },
+        );
+        // Backward as the autograd op runs it, from the saved argmax (x is not read): g and the
+        // offsets read, gx written.
         cx.bytes_row(
             k("maxpool2d_bwd"),
-            4 * (2 * n + n / 4),
+            4 * (n + n / 4) + n / 4,
             Stream::Triad,
             false,
             || {
-                std::hint::black_box(Max2x2S2.backward(&s, xv, gv, &mut gx)).ok();
+                std::hint::black_box(Max2x2S2.backward_from_argmax(&s, &saved, gv, &mut gx)).ok();
             },
         );
-        // Forward + backward: x and g read, y and gx written.
+        // Forward + backward: x and g read, y and gx written, the argmax written and read.
         cx.bytes_row(
             k("maxpool2d_fwdbwd"),
-            4 * (2 * n + n / 2),
+            4 * (2 * n + n / 2) + n / 2,
             Stream::Triad,
             true,
             || {

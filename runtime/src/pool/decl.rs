@@ -1,6 +1,7 @@
 //! [`PoolKernel`], the trait `simdgrad::pool!` implements: a fold, a window and a stride fixed
 //! at compile time, with slice-level forward/backward and the differentiable tensor op.
 
+use super::argmax;
 use super::engine::{self, Geometry};
 use super::PoolShape;
 use crate::conv::StridedRef;
@@ -99,13 +100,90 @@ pub trait PoolKernel: Copy + Send + Sync + 'static {
         }
     }
 
+    /// Forward of a max or min fold that also writes each window's argmax (`argmax`, contiguous
+    /// `s.output_shape()`): the offset `p·kw + q` inside the window (padded positions counted)
+    /// of the element [`PoolKernel::backward`] would pick, the first maximum (minimum) in
+    /// row-major order or the first NaN. `out` is bit for bit what [`PoolKernel::forward`]
+    /// writes. See [`pool::backward_from_argmax`](crate::pool::backward_from_argmax).
+    ///
+    /// ```
+    /// use simdgrad::conv::StridedRef;
+    /// use simdgrad::pool::{declared::Max2x2S2, PoolKernel, PoolShape};
+    ///
+    /// let x = [1.0f32, 2.0, 4.0, 4.0];
+    /// let s = PoolShape::new([1, 1, 2, 2], [2, 2], [2, 2], [[0, 0]; 2]).unwrap();
+    /// let (mut out, mut at) = ([0.0f32], [0u8]);
+    /// Max2x2S2.forward_argmax(&s, StridedRef::contiguous(&x, [1, 1, 2, 2]), &mut out, &mut at).unwrap();
+    /// assert_eq!((out, at), ([4.0], [2]));
+    /// ```
+    ///
+    /// # Errors
+    /// As [`PoolKernel::forward`], and [`Error::InvalidArgument`] for a fold other than max or
+    /// min or a window of more than [`ARGMAX_WINDOW_LIMIT`](crate::pool::ARGMAX_WINDOW_LIMIT)
+    /// positions, [`Error::LengthMismatch`] for a wrong `argmax` length.
+    fn forward_argmax<E: SimdElement>(
+        self,
+        s: &PoolShape,
+        x: StridedRef<'_, E, 4>,
+        out: &mut [E],
+        argmax: &mut [u8],
+    ) -> Result<()> {
+        let op = Self::NAME;
+        check_geometry::<Self>(s)?;
+        argmax::check_argmax::<Self::Reduce>(op, s)?;
+        if Self::MEAN {
+            return Err(Error::InvalidArgument {
+                op,
+                message: format!("an argmax exists only for max and min folds ({s:?})"),
+            });
+        }
+        s.check(op, "input", &x, s.input)?;
+        PoolShape::check_len(op, "output", out.len(), s.output_shape())?;
+        PoolShape::check_len(op, "argmax", argmax.len(), s.output_shape())?;
+        argmax::forward::<Self::Reduce, E, Self::Geometry>(s, x, out, argmax);
+        Ok(())
+    }
+
+    /// Input gradient of a max or min fold from the argmax [`PoolKernel::forward_argmax`]
+    /// wrote, without the input: [`pool::backward_from_argmax`](crate::pool::backward_from_argmax)
+    /// for this declaration's geometry. Equal bit for bit to [`PoolKernel::backward`] when no two
+    /// windows overlap (and, for overlapping windows, up to the order in which their gradients
+    /// add).
+    ///
+    /// # Errors
+    /// As [`pool::backward_from_argmax`](crate::pool::backward_from_argmax), and
+    /// [`Error::InvalidArgument`] for another window or stride or a fold other than max or min.
+    fn backward_from_argmax<E: SimdElement>(
+        self,
+        s: &PoolShape,
+        argmax: &[u8],
+        grad_out: StridedRef<'_, E, 4>,
+        grad_input: &mut [E],
+    ) -> Result<()> {
+        check_geometry::<Self>(s)?;
+        argmax::check_argmax::<Self::Reduce>(Self::NAME, s)?;
+        super::backward_from_argmax(s, argmax, grad_out, grad_input)
+    }
+
     /// The tensor op: pools `(B, C, H, W)` `x` with the declared padding and records one
-    /// autograd node whose backward is [`PoolKernel::backward`].
+    /// autograd node. A max or min fold whose window fits a `u8` offset saves each window's
+    /// argmax when `x` requires grad (and grad mode is on) and its backward is
+    /// [`PoolKernel::backward_from_argmax`]; other folds keep `x` for [`PoolKernel::backward`].
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] if `x` is not 4-D or a window is larger than the padded input.
     fn apply<E: SimdElement>(self, x: &Tensor<E>) -> Result<Tensor<E>> {
         let s = self.shape(dims(Self::NAME, x)?)?;
+        if !Self::MEAN && argmax::check_argmax::<Self::Reduce>(Self::NAME, &s).is_ok() {
+            return pool_tensor_argmax(
+                Self::NAME,
+                x,
+                s,
+                move |s, xv, out| self.forward(s, xv, out),
+                move |s, xv, out, at| self.forward_argmax(s, xv, out, at),
+                move |s, at, gv, gx| self.backward_from_argmax(s, at, gv, gx),
+            );
+        }
         pool_tensor(
             Self::NAME,
             x,
@@ -172,6 +250,38 @@ pub(crate) fn pool_tensor<E: SimdElement>(
         let mut gx = output_buffer(saved.numel());
         with_view(g, |gv| with_view(&saved, |xv| bwd(&s, xv, gv, &mut gx)))?;
         Ok(vec![Some(Tensor::from_vec(gx, saved.shape())?)])
+    }))
+}
+
+/// [`pool_tensor`] for a max or min fold: when a node will be recorded, the forward also writes
+/// each window's argmax (`fwd_argmax`) and the backward routes the upstream gradient through it
+/// (`bwd`), so the node keeps `n/4` bytes of offsets (2×2 windows) instead of the input and
+/// its backward never reads the input; otherwise only `fwd` runs.
+pub(crate) fn pool_tensor_argmax<E: SimdElement>(
+    op: &'static str,
+    x: &Tensor<E>,
+    s: PoolShape,
+    fwd: impl Fn(&PoolShape, StridedRef<'_, E, 4>, &mut [E]) -> Result<()>,
+    fwd_argmax: impl Fn(&PoolShape, StridedRef<'_, E, 4>, &mut [E], &mut [u8]) -> Result<()>,
+    bwd: impl Fn(&PoolShape, &[u8], StridedRef<'_, E, 4>, &mut [E]) -> Result<()>
+        + Send
+        + Sync
+        + 'static,
+) -> Result<Tensor<E>> {
+    let out_shape = s.output_shape();
+    let mut out = output_buffer(out_shape.iter().product());
+    if !autograd::needs_grad(&[x]) {
+        with_view(x, |xv| fwd(&s, xv, &mut out))?;
+        return Tensor::from_vec(out, &out_shape);
+    }
+    let mut at = vec![0u8; out.len()];
+    with_view(x, |xv| fwd_argmax(&s, xv, &mut out, &mut at))?;
+    let out = Tensor::from_vec(out, &out_shape)?;
+    let in_shape = x.shape().to_vec();
+    Ok(autograd::record(op, out, &[x], move |g| {
+        let mut gx = output_buffer(in_shape.iter().product());
+        with_view(g, |gv| bwd(&s, &at, gv, &mut gx))?;
+        Ok(vec![Some(Tensor::from_vec(gx, &in_shape)?)])
     }))
 }
 

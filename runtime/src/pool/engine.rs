@@ -273,6 +273,32 @@ pub(crate) fn forward<R: ReduceKernel, E: SimdElement, G: Geometry, const MEAN: 
     Ok(())
 }
 
+/// The forward of one `(b, c)` plane on backend `simd`: what [`forward`] runs per plane, for
+/// callers that add their own pass over the plane (the argmax forward's general path).
+#[inline(always)]
+pub(super) fn forward_plane<
+    S: Simd,
+    R: ReduceKernel,
+    E: SimdElement,
+    G: Geometry,
+    const MEAN: bool,
+>(
+    simd: S,
+    s: &PoolShape,
+    x: &StridedRef<'_, E, 4>,
+    plane: usize,
+    dst: &mut [E],
+) {
+    ForwardPlane::<R, E, G, MEAN> {
+        s,
+        x,
+        plane,
+        dst,
+        _k: PhantomData,
+    }
+    .with_simd(simd)
+}
+
 struct ForwardPlane<'a, 'x, R, E, G, const MEAN: bool> {
     s: &'a PoolShape,
     x: &'a StridedRef<'x, E, 4>,

@@ -20,18 +20,25 @@
 //! smaller than the window, so every window holds at least one input element. Max propagates
 //! NaN, and its gradient goes to the *first* maximum of each window in row-major order (the
 //! first NaN if there is one), so `sum(maxpool)` has a gradient summing to the number of windows.
+//! A max or min forward can save which element that is (its argmax, see
+//! [`backward_from_argmax`]), so the backward need not read the input again.
 
+mod argmax;
 mod decl;
 pub mod declared;
 mod engine;
 pub(crate) mod lanes;
 mod origami;
 mod pair;
+mod pair_index;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_argmax;
 
+pub use argmax::{backward_from_argmax, forward_argmax_dynamic, ARGMAX_WINDOW_LIMIT};
 pub use decl::PoolKernel;
-pub(crate) use decl::{dims, pool_tensor};
+pub(crate) use decl::{dims, pool_tensor, pool_tensor_argmax};
 pub use engine::{Dynamic, Fixed, Geometry};
 pub use origami::{avgpool2d, maxpool2d, tile};
 
@@ -187,6 +194,42 @@ fn for_planes<E: Send>(
         let first = t * planes / tasks;
         for (i, dst) in chunk.chunks_exact_mut(per_plane).enumerate() {
             f(first + i, dst);
+        }
+    });
+}
+
+/// [`for_planes`] over two outputs split alike: `per_plane` elements of `out` and of `idx` per
+/// plane (a forward's values and their argmax).
+fn for_planes_pair<E: Send, I: Send>(
+    out: &mut [E],
+    idx: &mut [I],
+    planes: usize,
+    per_plane: usize,
+    work: usize,
+    f: impl Fn(usize, &mut [E], &mut [I]) + Sync,
+) {
+    let tasks = parallel::tasks_for(work).min(planes).max(1);
+    if per_plane == 0 {
+        return;
+    }
+    let mut chunks = Vec::with_capacity(tasks);
+    let (mut rest, mut rest_idx) = (out, idx);
+    for t in 0..tasks {
+        let n = ((t + 1) * planes / tasks - t * planes / tasks) * per_plane;
+        let (head, tail) = rest.split_at_mut(n);
+        let (head_idx, tail_idx) = rest_idx.split_at_mut(n);
+        chunks.push(Mutex::new((head, head_idx)));
+        (rest, rest_idx) = (tail, tail_idx);
+    }
+    parallel::run_tasks(tasks, |t| {
+        let mut chunk = chunks[t].lock().unwrap_or_else(|e| e.into_inner());
+        let (dst, at) = &mut *chunk;
+        let first = t * planes / tasks;
+        let pairs = dst
+            .chunks_exact_mut(per_plane)
+            .zip(at.chunks_exact_mut(per_plane));
+        for (i, (d, a)) in pairs.enumerate() {
+            f(first + i, d, a);
         }
     });
 }

@@ -34,13 +34,13 @@ use crate::simd::SimdElement;
 
 /// A full register from `r[at..at + lanes]`.
 #[inline(always)]
-fn load<S: Simd, E: SimdElement>(r: &[E], at: usize) -> E::V<S> {
+pub(super) fn load<S: Simd, E: SimdElement>(r: &[E], at: usize) -> E::V<S> {
     E::as_simd::<S>(&r[at..at + E::lanes::<S>()]).0[0]
 }
 
 /// Stores `v` to `d[at..at + lanes]`.
 #[inline(always)]
-fn store<S: Simd, E: SimdElement>(d: &mut [E], at: usize, v: E::V<S>) {
+pub(super) fn store<S: Simd, E: SimdElement>(d: &mut [E], at: usize, v: E::V<S>) {
     E::as_mut_simd::<S>(&mut d[at..at + E::lanes::<S>()]).0[0] = v;
 }
 
@@ -110,7 +110,7 @@ fn fast_window<'r, S: Simd, E: SimdElement + 'r, const MAX: bool>(
 
 /// One register of outputs of the forward, rows as in [`exact_window`].
 #[inline(always)]
-fn forward_one<'r, S: Simd, R: ReduceKernel, E: SimdElement + 'r, const MEAN: bool>(
+pub(super) fn forward_one<'r, S: Simd, R: ReduceKernel, E: SimdElement + 'r, const MEAN: bool>(
     s: S,
     kh: usize,
     rows: &impl Fn(usize) -> &'r [E],

@@ -1,6 +1,6 @@
 //! `Tensor::avg_pool2d` / `Tensor::max_pool2d` / `Tensor::tile`: the pooling kernels as
 //! differentiable tensor ops (one autograd node each; the max gradient goes to the first
-//! maximum of each window). Common window/stride pairs run the runtime's `pool!`-declared
+//! maximum of each window, through the argmax the forward saves when the input requires grad). Common window/stride pairs run the runtime's `pool!`-declared
 //! kernels (`pool::declared`), the rest the run-time-geometry engine.
 
 use crate::conv::StridedRef;
@@ -56,6 +56,21 @@ fn backward<E: SimdElement>(
     }
 }
 
+/// Max forward that also writes each window's argmax, dispatched like [`forward`].
+fn forward_argmax<E: SimdElement>(
+    s: &PoolShape,
+    x: StridedRef<'_, E, 4>,
+    out: &mut [E],
+    at: &mut [u8],
+) -> Result<()> {
+    match (s.window, s.stride) {
+        ([2, 2], [2, 2]) => Max2x2S2.forward_argmax(s, x, out, at),
+        ([3, 3], [2, 2]) => Max3x3S2.forward_argmax(s, x, out, at),
+        ([3, 3], [1, 1]) => Max3x3S1.forward_argmax(s, x, out, at),
+        _ => pool::forward_argmax_dynamic::<Max, E>(s, x, out, at),
+    }
+}
+
 fn pool_op<E: SimdElement>(
     kind: Kind,
     x: &Tensor<E>,
@@ -73,6 +88,17 @@ fn pool_op<E: SimdElement>(
         stride,
         [[padding[0]; 2], [padding[1]; 2]],
     )?;
+    if kind == Kind::Max && s.window[0] * s.window[1] <= pool::ARGMAX_WINDOW_LIMIT {
+        // The backward routes `g` through the saved argmax and never reads `x` again.
+        return pool::pool_tensor_argmax(
+            op,
+            x,
+            s,
+            move |s, xv, out| forward(kind, s, xv, out),
+            forward_argmax,
+            pool::backward_from_argmax,
+        );
+    }
     pool::pool_tensor(
         op,
         x,
@@ -108,7 +134,9 @@ impl<E: SimdElement> Tensor<E> {
 
     /// Max pooling of a `(B, C, H, W)` tensor (padding never wins; NaN propagates). The
     /// gradient of each window goes to its *first* maximum in row-major order, so ties do not
-    /// duplicate it. Differentiable.
+    /// duplicate it. Differentiable: when `self` requires grad the forward also saves each
+    /// window's argmax (one byte per output), and the backward routes the upstream gradient
+    /// through it without reading `self` again.
     ///
     /// ```
     /// use simdgrad::Tensor;
