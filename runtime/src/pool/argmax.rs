@@ -20,7 +20,8 @@
 //! let x: Vec<f32> = vec![1.0, 9.0, 7.0, 7.0, 3.0, 0.0, 2.0, 5.0]; // two rows of four
 //! let s = PoolShape::new([1, 1, 2, 4], [2, 2], [2, 2], [[0, 0]; 2]).unwrap();
 //! let (mut out, mut at) = ([0.0f32; 2], [0u8; 2]);
-//! Max2x2S2.forward_argmax(&s, StridedRef::contiguous(&x, [1, 1, 2, 4]), &mut out, &mut at).unwrap();
+//! let xv = StridedRef::contiguous(&x, [1, 1, 2, 4]);
+//! Max2x2S2.forward_argmax(&s, xv, &mut out, &mut at).unwrap();
 //! assert_eq!((out, at), ([9.0, 7.0], [1, 0])); // the tie 7, 7 goes to the first
 //! let g = [10.0f32, 20.0];
 //! let mut gx = [0.0f32; 8];
@@ -82,8 +83,8 @@ fn check_window(op: &'static str, s: &PoolShape) -> Result<()> {
 /// let x = [4.0f64, 1.0, 4.0, 7.0, 7.0];
 /// let s = PoolShape::new([1, 1, 1, 5], [1, 3], [1, 2], [[0, 0], [1, 1]]).unwrap();
 /// let (mut out, mut at) = ([0.0; 3], [0u8; 3]);
-/// pool::forward_argmax_dynamic::<Max, f64>(&s, StridedRef::contiguous(&x, [1, 1, 1, 5]), &mut out, &mut at)
-///     .unwrap();
+/// let xv = StridedRef::contiguous(&x, [1, 1, 1, 5]);
+/// pool::forward_argmax_dynamic::<Max, f64>(&s, xv, &mut out, &mut at).unwrap();
 /// assert_eq!(out, [4.0, 7.0, 7.0]);
 /// assert_eq!(at, [1, 2, 0]); // offsets count the padded column: window 0 is [pad, 4, 1]
 /// ```

@@ -113,7 +113,8 @@ pub trait PoolKernel: Copy + Send + Sync + 'static {
     /// let x = [1.0f32, 2.0, 4.0, 4.0];
     /// let s = PoolShape::new([1, 1, 2, 2], [2, 2], [2, 2], [[0, 0]; 2]).unwrap();
     /// let (mut out, mut at) = ([0.0f32], [0u8]);
-    /// Max2x2S2.forward_argmax(&s, StridedRef::contiguous(&x, [1, 1, 2, 2]), &mut out, &mut at).unwrap();
+    /// let xv = StridedRef::contiguous(&x, [1, 1, 2, 2]);
+    /// Max2x2S2.forward_argmax(&s, xv, &mut out, &mut at).unwrap();
     /// assert_eq!((out, at), ([4.0], [2]));
     /// ```
     ///

@@ -1,7 +1,8 @@
 //! `Tensor::avg_pool2d` / `Tensor::max_pool2d` / `Tensor::tile`: the pooling kernels as
 //! differentiable tensor ops (one autograd node each; the max gradient goes to the first
-//! maximum of each window, through the argmax the forward saves when the input requires grad). Common window/stride pairs run the runtime's `pool!`-declared
-//! kernels (`pool::declared`), the rest the run-time-geometry engine.
+//! maximum of each window, through the argmax the forward saves when the input requires
+//! grad). Common window/stride pairs run the runtime's `pool!`-declared kernels
+//! (`pool::declared`), the rest the run-time-geometry engine.
 
 use crate::conv::StridedRef;
 use crate::ops::builtins::{Max, Sum};
