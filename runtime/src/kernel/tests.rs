@@ -414,3 +414,55 @@ fn fast_extreme_folds_match_the_exact_fold_on_every_backend() {
     check::<Max, f64>(Max);
     check::<Min, f64>(Min);
 }
+
+/// The fast max/min over rows against row-by-row exact accumulation, bit for bit, at every
+/// width 1..=67 and 1024 (partial registers, a single column, whole pages) and odd row counts
+/// (the single-row passes after the four-row ones): a NaN at each row of a column, a column of
+/// zeros of mixed signs (the extreme a zero: declined), ±inf as the extreme, and both
+/// infinities in one column (the NaN watch's false alarm, which must still give the exact
+/// result) beside ordinary columns.
+#[test]
+#[cfg_attr(miri, ignore = "thousands of folds")]
+fn fast_fold_rows_match_the_exact_fold_at_every_width_and_odd_row_count() {
+    use crate::ops::builtins::{Max, Min};
+    fn column(c: usize, rows: usize, kind: usize) -> Vec<f32> {
+        let base = |r: usize| ((r * 7 + c * 13) % 19) as f32 - 9.5;
+        (0..rows)
+            .map(|r| match kind {
+                // A NaN at row `c % rows` of the column.
+                1 if r == c % rows => f32::NAN,
+                2 => [0.0, -0.0][(r + c) % 2],
+                3 if r == (c + 1) % rows => f32::INFINITY,
+                4 if r == c % rows => f32::NEG_INFINITY,
+                5 if r == 0 => f32::INFINITY,
+                5 if r == rows - 1 => f32::NEG_INFINITY,
+                _ => base(r),
+            })
+            .collect()
+    }
+    fn check<K: ReduceKernel>(k: K) {
+        let widths = (1..=67).chain([1024]);
+        for n in widths {
+            for rows in [1, 3, 5, 7, 9] {
+                for kind in 0..=6 {
+                    // Kind 6: every kind, column by column.
+                    let cols: Vec<Vec<f32>> = (0..n)
+                        .map(|c| column(c, rows, if kind == 6 { c % 6 } else { kind }))
+                        .collect();
+                    let x: Vec<f32> = (0..rows * n).map(|i| cols[i % n][i / n]).collect();
+                    let want = canonical_bits(&rows_by_accumulate(k, &x, n, rows, n));
+                    let mut got = vec![7.0f32; n];
+                    k.fold_rows(&x, n, rows, &mut got).unwrap();
+                    assert_eq!(
+                        canonical_bits(&got),
+                        want,
+                        "{} n {n} rows {rows} kind {kind}",
+                        K::NAME
+                    );
+                }
+            }
+        }
+    }
+    check(Max);
+    check(Min);
+}
