@@ -245,13 +245,10 @@ pub(crate) fn pool_tensor<E: SimdElement>(
     // page faults on first touch, more than the backward kernel itself on the bench shape.
     let mut out = output_buffer(out_shape.iter().product());
     with_view(x, |xv| fwd(&s, xv, &mut out))?;
-    let out = Tensor::from_vec(out, &out_shape)?;
     let saved = x.clone();
-    Ok(autograd::record(op, out, &[x], move |g| {
-        let mut gx = output_buffer(saved.numel());
-        with_view(g, |gv| with_view(&saved, |xv| bwd(&s, xv, gv, &mut gx)))?;
-        Ok(vec![Some(Tensor::from_vec(gx, saved.shape())?)])
-    }))
+    record(op, x, out, &out_shape, move |gv, gx| {
+        with_view(&saved, |xv| bwd(&s, xv, gv, gx))
+    })
 }
 
 /// [`pool_tensor`] for a max or min fold: when a node will be recorded, the forward also writes
@@ -277,11 +274,23 @@ pub(crate) fn pool_tensor_argmax<E: SimdElement>(
     }
     let mut at = vec![0u8; out.len()];
     with_view(x, |xv| fwd_argmax(&s, xv, &mut out, &mut at))?;
-    let out = Tensor::from_vec(out, &out_shape)?;
+    record(op, x, out, &out_shape, move |gv, gx| bwd(&s, &at, gv, gx))
+}
+
+/// The pooled output `out` (`out_shape`) as a tensor with one autograd node on `x`, whose
+/// backward writes the whole input gradient with `input_grad(grad_out, grad_input)`.
+fn record<E: SimdElement>(
+    op: &'static str,
+    x: &Tensor<E>,
+    out: Vec<E>,
+    out_shape: &[usize],
+    input_grad: impl Fn(StridedRef<'_, E, 4>, &mut [E]) -> Result<()> + Send + Sync + 'static,
+) -> Result<Tensor<E>> {
+    let out = Tensor::from_vec(out, out_shape)?;
     let in_shape = x.shape().to_vec();
     Ok(autograd::record(op, out, &[x], move |g| {
         let mut gx = output_buffer(in_shape.iter().product());
-        with_view(g, |gv| bwd(&s, &at, gv, &mut gx))?;
+        with_view(g, |gv| input_grad(gv, &mut gx))?;
         Ok(vec![Some(Tensor::from_vec(gx, &in_shape)?)])
     }))
 }
