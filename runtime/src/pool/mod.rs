@@ -177,24 +177,10 @@ fn for_planes<E: Send>(
     work: usize,
     f: impl Fn(usize, &mut [E]) + Sync,
 ) {
-    let tasks = parallel::tasks_for(work).min(planes).max(1);
-    if per_plane == 0 {
-        return;
-    }
-    let mut chunks = Vec::with_capacity(tasks);
-    let mut rest = out;
-    for t in 0..tasks {
-        let n = ((t + 1) * planes / tasks - t * planes / tasks) * per_plane;
-        let (head, tail) = rest.split_at_mut(n);
-        chunks.push(Mutex::new(head));
-        rest = tail;
-    }
-    parallel::run_tasks(tasks, |t| {
-        let mut chunk = chunks[t].lock().unwrap_or_else(|e| e.into_inner());
-        let first = t * planes / tasks;
-        for (i, dst) in chunk.chunks_exact_mut(per_plane).enumerate() {
-            f(first + i, dst);
-        }
+    // A second output of zero-sized elements: split alike, never allocated.
+    let mut none = vec![(); out.len()];
+    for_planes_pair(out, &mut none, planes, per_plane, work, |p, dst, _| {
+        f(p, dst)
     });
 }
 
