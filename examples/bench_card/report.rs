@@ -247,12 +247,26 @@ pub fn targets(rows: &[KernelRow], lines: &[Line]) -> Vec<Check> {
     t
 }
 
+/// The L3-sized map/zip shape (4 MiB per operand): issue 4's thread-scaling goal is set on it.
+const L3_SIZED: &str = "n=1048576";
+
 fn kernel_targets(rows: &[KernelRow], t: &mut Vec<Check>) {
     let mut check = |what: String, figure: String, ok: bool| t.push((what, figure, ok));
+    // An op's throughput with its data in cache (its L3-sized row): at a larger size it is
+    // memory-bound only if it computes faster than that size's memory feeds it. gelu and tanh
+    // compute below the DRAM roof, so issue 3's bandwidth goal (set for memory-bound maps)
+    // does not apply to them at 2^24; their compute goals do.
+    let in_cache = |op: &str| {
+        rows.iter()
+            .find(|q| q.op() == op && q.shape() == L3_SIZED)
+            .map(|q| q.line.value())
+    };
     for r in rows {
         let name = format!("{} {}", r.op(), r.shape());
         let transcendental = matches!(r.op(), "exp" | "sigmoid" | "tanh" | "gelu");
-        let memory_bound = r.kind == Kind::Zip || r.op() == "relu" || r.shape() == "n=16777216";
+        let memory_bound = r.kind == Kind::Zip
+            || r.op() == "relu"
+            || (r.shape() != L3_SIZED && in_cache(r.op()).is_some_and(|v| v >= r.line.roof.value));
         let frac = r.line.frac();
         if r.kind != Kind::Reduce {
             if memory_bound {
@@ -262,12 +276,24 @@ fn kernel_targets(rows: &[KernelRow], t: &mut Vec<Check>) {
                     frac >= 0.9,
                 );
             }
+            let naive = r.speedup(Impl::Naive);
+            // Where 20x the naive loop would outrun this size's memory, say so: the goal is
+            // then beyond the machine, not the kernel.
+            let needs = r.line.amount / (r.ms(Impl::Naive) / 20.0 * 1e-3) / 1e9;
+            let beyond = if memory_bound && naive < 20.0 && needs > r.line.roof.value {
+                format!(
+                    " (20x needs {needs:.1} GB/s; the roof is {:.1})",
+                    r.line.roof.value
+                )
+            } else {
+                String::new()
+            };
             check(
                 format!("{name}: >= 20x naive"),
-                format!("{:.1}x", r.speedup(Impl::Naive)),
-                r.speedup(Impl::Naive) >= 20.0,
+                format!("{naive:.1}x{beyond}"),
+                naive >= 20.0,
             );
-            let plain_goal = if transcendental && r.shape() == "n=1048576" {
+            let plain_goal = if transcendental && r.shape() == L3_SIZED {
                 8.0
             } else {
                 1.0
@@ -284,7 +310,7 @@ fn kernel_targets(rows: &[KernelRow], t: &mut Vec<Check>) {
                 frac >= 0.9,
             );
         }
-        if r.shape() == "n=1048576" && (r.op() == "exp" || r.op() == "sigmoid") {
+        if r.shape() == L3_SIZED && (r.op() == "exp" || r.op() == "sigmoid") {
             let limit = if r.op() == "exp" { 0.10 } else { 0.16 };
             let ms = r.ms(Impl::Generated);
             check(
@@ -299,13 +325,38 @@ fn kernel_targets(rows: &[KernelRow], t: &mut Vec<Check>) {
             r.speedup(Impl::PulpHand) >= 0.95,
         );
         if let Some(q) = r.bwd_ratio() {
+            // A map's backward reads x and g and writes one array (a triad), its forward
+            // copies: for a memory-bound map the two roofs bound the ratio from below.
+            let triad = rows
+                .iter()
+                .find(|z| z.kind == Kind::Zip && z.shape() == r.shape())
+                .map(|z| &z.line.roof);
+            let floor = match triad {
+                Some(t) if memory_bound => {
+                    let (copy_ms, triad_ms) = (
+                        r.line.amount / r.line.roof.value,
+                        1.5 * r.line.amount / t.value,
+                    );
+                    format!(
+                        " (the {} / {} roofs give {:.2}x)",
+                        t.label,
+                        r.line.roof.label,
+                        triad_ms / copy_ms
+                    )
+                }
+                _ => String::new(),
+            };
             check(
                 format!("{name}: backward <= 1.5x forward"),
-                format!("{q:.2}x"),
+                format!("{q:.2}x{floor}"),
                 q <= 1.5,
             );
         }
-        if let Some(q) = r.thread_speedup() {
+        // Issue 4 asks 2 threads to scale L3-sized maps and zips; at 2^24 both threads share
+        // DRAM, whose own 2-thread/1-thread ratio the roofs table shows, so those rows are
+        // reported (in the baselines table) but not judged.
+        let judged = r.kind == Kind::Reduce || r.shape() == L3_SIZED;
+        if let Some(q) = r.thread_speedup().filter(|_| judged) {
             // Reductions read 4 MiB and write little: the target is that a second thread does
             // not slow them down (issue 4); maps and zips must scale.
             let goal = if r.kind == Kind::Reduce { 1.0 } else { 1.7 };
