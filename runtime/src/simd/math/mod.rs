@@ -88,7 +88,6 @@ mod exact;
 mod exp;
 mod log;
 mod pow;
-mod tanh_poly;
 mod tanh_sigmoid;
 mod trig;
 
@@ -100,7 +99,6 @@ pub(crate) use exact::{ceil, floor, max, min, relu, round, signum};
 pub(crate) use exp::{exp, exp2, expm1};
 pub(crate) use log::{ln, log1p, log2};
 pub(crate) use pow::{powf, powi, rsqrt};
-pub(crate) use tanh_poly::{TanhSplit, TANH_SPLIT_F32};
 pub(crate) use tanh_sigmoid::{sigmoid, tanh};
 pub(crate) use trig::{cos, sin, TrigCoeffs, TRIG_F32, TRIG_F64};
 
@@ -207,9 +205,10 @@ pub(crate) trait Prim: Bits {
     const EXPM1_BIG: f64;
     /// Above this, `tanh(x)` rounds to exactly 1.
     const TANH_SAT: f64;
-    /// `tanh`'s polynomial/exp-quotient split (`f32`), or `None` for the double-word `expm1`
-    /// quotient everywhere (`f64`, whose 2-ulp bound the split was not tested against).
-    const TANH_SPLIT: Option<TanhSplit>;
+    /// `tanh` from `e^{2|x|} − 1` rounded once and one division (`f32`: within 2 ulp, checked
+    /// exhaustively), rather than from a double-word `expm1` and a corrected quotient (`f64`,
+    /// where the single rounding was not measured).
+    const TANH_FMA_EXPM1: bool;
     /// Below this magnitude `expm1`, `log1p`, `tanh`, `sin` return `x` itself.
     const TINY: f64;
     /// Smallest positive normal number.
