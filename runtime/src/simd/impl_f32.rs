@@ -61,6 +61,7 @@ impl Prim for f32 {
     const LN2_LO_TRUNC: f64 = 9.058_000_614_5e-6; // 0x3717f7d1
     const EXPM1_BIG: f64 = 17.5;
     const TANH_SAT: f64 = 9.1;
+    const TANH_FMA_EXPM1: bool = true;
     const TINY: f64 = 1.0 / 67_108_864.0; // 2^-26
     const TRIG: math::TrigCoeffs = math::TRIG_F32;
     const MIN_POSITIVE: f64 = f32::MIN_POSITIVE as f64;

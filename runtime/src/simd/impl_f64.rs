@@ -57,6 +57,7 @@ impl Prim for f64 {
     const LN2_LO_TRUNC: f64 = 1.9082149292705877e-10; // 0x3dea39ef_35793c76
     const EXPM1_BIG: f64 = 38.0;
     const TANH_SAT: f64 = 19.5;
+    const TANH_FMA_EXPM1: bool = false;
     const TINY: f64 = 1.0 / 18_014_398_509_481_984.0; // 2^-54
     const TRIG: math::TrigCoeffs = math::TRIG_F64;
     const MIN_POSITIVE: f64 = f64::MIN_POSITIVE;

@@ -347,9 +347,15 @@ fn edge_values_of_the_format<E: TestFloat>() -> Vec<E> {
 }
 
 /// Edge values of the f32 functions: those of the format, then the exp family's overflow and
-/// underflow thresholds, `tanh`'s saturation, the rounding magics and the trig reduction limit.
+/// underflow thresholds, `tanh`'s saturation and the neighbours of `|x| = ln2/4` (where its
+/// `e^{2|x|}` reduction first scales by 2), the rounding magics and the trig reduction limit.
 pub fn edge_values_f32() -> Vec<f32> {
     let mut v = edge_values_of_the_format::<f32>();
+    let q = (core::f64::consts::LN_2 / 4.0) as f32;
+    for d in [-1i32, 0, 1] {
+        let x = f32::from_bits(q.to_bits().wrapping_add_signed(d));
+        v.extend([x, -x]);
+    }
     v.extend([
         88.72283,
         88.722_84,

@@ -18,7 +18,7 @@
 //! | `log2` | 1 | 1 | 1 | 1 / 1 |
 //! | `log1p` | 1 | 1 | 1 | 2 / 2 |
 //! | `expm1` | 1 | 1 | 1 | 2 / 2 |
-//! | `tanh` | 1 | 1 | 2 | 2 / 2 |
+//! | `tanh` | 2 | 2 | 2 | 2 / 2 |
 //! | `sigmoid` | 2 | 2 | 2 | 2 / 2 |
 //! | `erf` | 1 | 1 | 1 | 2 / 2 |
 //! | `sin`, `cos` | 1 | 1 | 1 | 2 / 2 |
@@ -36,7 +36,9 @@
 //! simdgrad --test simd -- --ignored --nocapture exhaustive::` (`cos`: 1 ulp at `-4.2286396e-4`,
 //! 11 min; `rsqrt`: 1 ulp at the subnormal `4e-45`, 2 min; `sqrt` and `recip`: 0 ulp,
 //! correctly rounded for every input, 139 s / 148 s on a loaded machine; all 2026-11-26, same
-//! command with `SIMD_SWEEP=cos` / `rsqrt` / `sqrt,recip`; "–" = not run); the dense columns
+//! command with `SIMD_SWEEP=cos` / `rsqrt` / `sqrt,recip`; "–" = not run). `tanh` was measured
+//! again after its f32 rewrite (one rounding of `e^{2|x|} − 1`, one division; 1 ulp before):
+//! 2 ulp at `-1.1615597e-4`, 15 s, 2026-11-27, `SIMD_SWEEP=tanh`. The dense columns
 //! with `… --test simd -- --ignored --nocapture print_dense`.
 //!
 //! # Special values
@@ -205,6 +207,10 @@ pub(crate) trait Prim: Bits {
     const EXPM1_BIG: f64;
     /// Above this, `tanh(x)` rounds to exactly 1.
     const TANH_SAT: f64;
+    /// `tanh` from `e^{2|x|} − 1` rounded once and one division (`f32`: within 2 ulp, checked
+    /// exhaustively), rather than from a double-word `expm1` and a corrected quotient (`f64`,
+    /// where the single rounding was not measured).
+    const TANH_FMA_EXPM1: bool;
     /// Below this magnitude `expm1`, `log1p`, `tanh`, `sin` return `x` itself.
     const TINY: f64;
     /// Smallest positive normal number.
