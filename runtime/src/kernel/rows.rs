@@ -82,7 +82,8 @@ fn pass4<S: Simd, E: SimdElement, F: RowStep<S, E>, const BACK: bool>(
     step: &mut F,
 ) {
     let n = acc.len();
-    let [h0, h1, h2, h3] = rows.map(|h| &h[..n]);
+    let [h0, h1, h2, h3] = rows;
+    let (h0, h1, h2, h3) = (&h0[..n], &h1[..n], &h2[..n], &h3[..n]);
     for i in 0..n {
         let j = if BACK { n - 1 - i } else { i };
         let a = acc[j];
@@ -153,6 +154,12 @@ pub(super) fn fold_block<S: Simd, E: SimdElement, F: RowStep<S, E>>(
     }
 }
 
+/// Row `r` of `x`: its first `n` elements.
+#[inline(always)]
+fn row<E>(x: &[E], stride: usize, n: usize, r: usize) -> &[E] {
+    &x[r * stride..r * stride + n]
+}
+
 /// [`fold_block`] with the accumulators in `out` itself.
 #[inline(always)]
 fn fold_block_in<S: Simd, E: SimdElement, F: RowStep<S, E>>(
@@ -170,9 +177,29 @@ fn fold_block_in<S: Simd, E: SimdElement, F: RowStep<S, E>>(
     let (oh, ot) = E::as_mut_simd::<S>(out);
     let mut r = 0;
     while r + 4 <= rows {
-        let rs = [0, 1, 2, 3].map(|k| &x[(r + k) * stride..(r + k) * stride + n]);
-        let hs = rs.map(|r| E::as_simd::<S>(r).0);
-        if backwards(acc, &rs.map(<[E]>::as_ptr)) {
+        // Written out rather than `[0, 1, 2, 3].map(…)`: the array `map`s compiled to an
+        // out-of-line call per pass (`array::try_map`, with a `vzeroupper` and the NaN watch's
+        // registers spilled around it). The max over dim 0 of a `[1024, 1024]` `f32` matrix
+        // (one thread, both builds alternating) measured 0.0535 ms with it, 0.0496 without.
+        let rs = [
+            row(x, stride, n, r),
+            row(x, stride, n, r + 1),
+            row(x, stride, n, r + 2),
+            row(x, stride, n, r + 3),
+        ];
+        let hs = [
+            E::as_simd::<S>(rs[0]).0,
+            E::as_simd::<S>(rs[1]).0,
+            E::as_simd::<S>(rs[2]).0,
+            E::as_simd::<S>(rs[3]).0,
+        ];
+        let starts = [
+            rs[0].as_ptr(),
+            rs[1].as_ptr(),
+            rs[2].as_ptr(),
+            rs[3].as_ptr(),
+        ];
+        if backwards(acc, &starts) {
             pass4::<S, E, F, true>(s, oh, hs, step);
         } else {
             pass4::<S, E, F, false>(s, oh, hs, step);
@@ -187,7 +214,7 @@ fn fold_block_in<S: Simd, E: SimdElement, F: RowStep<S, E>>(
         r += 4;
     }
     for r in r..rows {
-        let v = &x[r * stride..r * stride + n];
+        let v = row(x, stride, n, r);
         let h = E::as_simd::<S>(v).0;
         if backwards(acc, &[v.as_ptr()]) {
             pass1::<S, E, F, true>(s, oh, h, step);

@@ -466,3 +466,111 @@ fn fast_fold_rows_match_the_exact_fold_at_every_width_and_odd_row_count() {
     check(Max);
     check(Min);
 }
+
+/// `fold_rows` with the input starting at every element offset within a 64-byte register (the
+/// rows all sharing that misalignment, as a `Vec` from the allocator often does), against the
+/// scalar fold of each column in row order, bit for bit, under every backend of the machine:
+/// max, min (the fast paths, `extreme.rs`) and sum, `f32` and `f64`, widths around a register
+/// and a page (partial registers), odd row counts (single-row passes), blocks big enough for the
+/// accumulators to move to the stack, a NaN at every row of some columns, ±0 ties (results of
+/// either sign), ±inf as the extreme, a column of only `-inf`, and both infinities in one column
+/// (the NaN watch's false alarm, which must still give the exact result).
+#[test]
+#[cfg_attr(miri, ignore = "thousands of folds")]
+fn fold_rows_is_exact_at_every_input_alignment_on_every_backend() {
+    use crate::ops::builtins::{Max, Min, Sum};
+    use crate::simd::on_each_backend;
+
+    struct Rows<'a, K, E>(&'a [E], usize, usize, usize, PhantomData<K>);
+    impl<K: ReduceKernel, E: SimdElement> WithSimd for Rows<'_, K, E> {
+        type Output = Vec<E>;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, s: S) -> Vec<E> {
+            let Rows(x, stride, rows, n, _) = self;
+            let mut out = vec![E::from_f64(7.0); n];
+            FoldRows::<K, E> {
+                x,
+                stride,
+                rows,
+                out: &mut out,
+                cols: (FOLD_ROWS_BLOCK_BYTES / core::mem::size_of::<E>()).max(1),
+                _k: PhantomData,
+            }
+            .with_simd(s);
+            out
+        }
+    }
+
+    fn canon<E: SimdElement>(v: E) -> u64 {
+        if v.is_nan() {
+            u64::MAX
+        } else {
+            v.to_f64().to_bits()
+        }
+    }
+
+    /// Row `r` of column `c` for case `kind`.
+    fn value(r: usize, c: usize, rows: usize, kind: usize) -> f64 {
+        let base = ((r * 7 + c * 13) % 19) as f64 - 9.5;
+        match (kind, c % 7) {
+            (1, 0) if r == c % rows => f64::NAN,
+            (2, 1) => [0.0, -0.0][(r + c) % 2],
+            (2, 2) => [-0.0, 0.0][(r + c) % 2],
+            (3, 3) if r == (c + 2) % rows => f64::INFINITY,
+            (3, 4) if r == c % rows => f64::NEG_INFINITY,
+            (4, 5) => f64::NEG_INFINITY,
+            (4, 6) if r == 0 => f64::INFINITY,
+            (4, 6) if r == rows - 1 => f64::NEG_INFINITY,
+            _ => base,
+        }
+    }
+
+    fn check<K: ReduceKernel, E: SimdElement>(k: K) {
+        let lanes = 64 / core::mem::size_of::<E>();
+        for &n in &[lanes - 1, lanes, lanes + 3, 2 * lanes, 3 * lanes + 5, 1024] {
+            // A stride of whole registers, so that every row shares the first one's offset.
+            let stride = n.next_multiple_of(lanes);
+            // The last row count makes the block big enough for the accumulators to move to
+            // the stack (narrow blocks) or, at 1024, may leave them in `out`.
+            let last = if n < 100 { 320 } else { 17 };
+            for rows in [1, 2, 5, 8, 11, last] {
+                for kind in 0..=4 {
+                    let mut buf = vec![E::ZERO; stride * rows + lanes];
+                    for off in 0..lanes {
+                        for r in 0..rows {
+                            for c in 0..n {
+                                buf[off + r * stride + c] = E::from_f64(value(r, c, rows, kind));
+                            }
+                        }
+                        let x = &buf[off..off + stride * (rows - 1) + n];
+                        let want: Vec<u64> = (0..n)
+                            .map(|c| {
+                                (0..rows).fold(K::identity::<E>(), |a, r| {
+                                    K::scalar(a, x[r * stride + c])
+                                })
+                            })
+                            .map(canon)
+                            .collect();
+                        for got in on_each_backend(|| Rows::<K, E>(x, stride, rows, n, PhantomData))
+                        {
+                            let got: Vec<u64> = got.into_iter().map(canon).collect();
+                            assert_eq!(
+                                got,
+                                want,
+                                "{} n {n} rows {rows} kind {kind} offset {off}",
+                                K::NAME
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let _ = k;
+    }
+    check::<Max, f32>(Max);
+    check::<Min, f32>(Min);
+    check::<Sum, f32>(Sum);
+    check::<Max, f64>(Max);
+    check::<Min, f64>(Min);
+    check::<Sum, f64>(Sum);
+}

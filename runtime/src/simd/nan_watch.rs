@@ -11,6 +11,15 @@
 //! compares, three mask `and`s and a mask-to-register move per four rows, against four adds. A sum of non-NaN
 //! values is also NaN when both infinities occur, so such inputs take the exact fold too: a
 //! slower call, never a different result.
+//!
+//! No AVX-512 max makes the watch unnecessary: `vrangeps`/`vrangepd` (AVX512DQ, max or min
+//! with the sign from the compare) order −0 below +0 but, like IEEE `maxNum`, return the
+//! *number* when the other operand is a quiet NaN, in either operand order (measured on this
+//! machine: `range(qNaN, 1.0) = range(1.0, qNaN) = 1.0`; only a signalling NaN comes back,
+//! quieted), so a NaN input would vanish from the result. Other watches measured no faster on
+//! the max over dim 0 above (hand-written AVX-512 loops, medians of 8): this sum 0.0477 ms, two
+//! unordered compares per four rows OR-ed into a mask 0.0477, the adds as FMAs by 1.0 (the FMA
+//! pipes) 0.0478, a mask chained through masked ordered compares 0.0692; no watch 0.0467.
 
 use pulp::Simd;
 
