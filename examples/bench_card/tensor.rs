@@ -142,26 +142,26 @@ fn paths(o: &Options, roofs: &mut Roofs, lines: &mut Vec<Line>) -> Vec<(String, 
     let map_p = map_line("relu_permuted", &permuted);
     let map_n = map_line("relu_narrowed", &narrowed);
 
-    let zip_bytes = 3 * 4 * N * N;
+    // Two distinct operands: `x + x` would read one array twice, the second time from L1.
+    let other = Tensor::<f32>::randn_seeded(&[N, N], 7).expect("second input");
     let mut out = out_like(&contiguous);
     let zip_c = bytes_line(
         o,
         roofs,
         ("add_contiguous", shape),
-        zip_bytes,
+        3 * 4 * N * N,
         Stream::Triad,
         || {
-            contiguous
-                .zip_into(&contiguous, Add, &mut out)
-                .expect("zip");
+            contiguous.zip_into(&other, Add, &mut out).expect("zip");
         },
     );
+    // The broadcast row (4 KiB) stays in L1: one array read, one written, as a copy.
     let zip_b = bytes_line(
         o,
         roofs,
         ("add_broadcast_row", "1024x1024+1024"),
-        zip_bytes,
-        Stream::Triad,
+        4 * (2 * N * N + N),
+        Stream::Copy,
         || {
             contiguous.zip_into(&row, Add, &mut out).expect("zip");
         },
