@@ -12,13 +12,13 @@ ms of repeated calls after warm-up, at 1 and 2 intra-op threads, printed in the 
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper
+
+from peer_timing import median_ms
 
 N20 = 1 << 20
 SQ = (1024, 1024)
@@ -58,17 +58,6 @@ ROWS = [
     ("softmax", "1024x1024", "Softmax", [SQ], SQ, {"axis": -1}),
     ("logsoftmax", "1024x1024", "LogSoftmax", [SQ], SQ, {"axis": -1}),
 ]
-
-
-def median_ms(f, calls, warmup=5):
-    for _ in range(warmup):
-        f()
-    times = []
-    for _ in range(calls):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return 1e3 * statistics.median(times)
 
 
 def main():

@@ -9,22 +9,11 @@ and 2 threads, printed in the card's format: `PEER pytorch <op> <shape> <threads
 """
 
 import argparse
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 
-
-def median_ms(f, calls, warmup=5):
-    for _ in range(warmup):
-        f()
-    times = []
-    for _ in range(calls):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return 1e3 * statistics.median(times)
+from peer_timing import median_ms
 
 
 def main():

@@ -7,21 +7,10 @@ at 1 and 2 threads. Median wall-clock ms of repeated calls after warm-up, the sa
 """
 
 import argparse
-import statistics
-import time
 
 import torch
 
-
-def median_ms(f, calls, warmup=5):
-    for _ in range(warmup):
-        f()
-    times = []
-    for _ in range(calls):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return 1e3 * statistics.median(times)
+from peer_timing import median_ms
 
 
 def main():

@@ -292,6 +292,37 @@ fn fold_rows_is_bit_identical_wherever_the_output_lies() {
     check(Prod, "prod");
 }
 
+/// `ReduceKernel::fold_rows`' dispatch body on one backend: `(x, stride, rows, n)`; the output
+/// starts as 7.0, which the fold must overwrite.
+struct Rows<'a, K, E>(&'a [E], usize, usize, usize, PhantomData<K>);
+impl<K: ReduceKernel, E: SimdElement> WithSimd for Rows<'_, K, E> {
+    type Output = Vec<E>;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) -> Vec<E> {
+        let Rows(x, stride, rows, n, _) = self;
+        let mut out = vec![E::from_f64(7.0); n];
+        FoldRows::<K, E> {
+            x,
+            stride,
+            rows,
+            out: &mut out,
+            cols: (FOLD_ROWS_BLOCK_BYTES / core::mem::size_of::<E>()).max(1),
+            _k: PhantomData,
+        }
+        .with_simd(s);
+        out
+    }
+}
+
+/// Bits that compare NaN equal to NaN (any payload) and keep the sign of zero.
+fn canon<E: SimdElement>(v: E) -> u64 {
+    if v.is_nan() {
+        u64::MAX
+    } else {
+        v.to_f64().to_bits()
+    }
+}
+
 /// The fast max/min folds (`extreme.rs`: loose max on the chain, NaN watch beside it) against
 /// the exact kernel fold, bit for bit, under every backend of the machine: a NaN at every
 /// lane and register position, ±0 ties (results of either sign), infinities, and both
@@ -348,33 +379,6 @@ fn fast_extreme_folds_match_the_exact_fold_on_every_backend() {
                 _k: PhantomData,
             }
             .with_simd(s)
-        }
-    }
-    struct Rows<'a, K, E>(&'a [E], usize, usize, usize, PhantomData<K>);
-    impl<K: ReduceKernel, E: SimdElement> WithSimd for Rows<'_, K, E> {
-        type Output = Vec<E>;
-        #[inline(always)]
-        fn with_simd<S: Simd>(self, s: S) -> Vec<E> {
-            let Rows(x, stride, rows, n, _) = self;
-            let mut out = vec![E::ZERO; n];
-            FoldRows::<K, E> {
-                x,
-                stride,
-                rows,
-                out: &mut out,
-                cols: (FOLD_ROWS_BLOCK_BYTES / core::mem::size_of::<E>()).max(1),
-                _k: PhantomData,
-            }
-            .with_simd(s);
-            out
-        }
-    }
-
-    fn canon<E: SimdElement>(v: E) -> u64 {
-        if v.is_nan() {
-            u64::MAX
-        } else {
-            v.to_f64().to_bits()
         }
     }
 
@@ -480,34 +484,6 @@ fn fast_fold_rows_match_the_exact_fold_at_every_width_and_odd_row_count() {
 fn fold_rows_is_exact_at_every_input_alignment_on_every_backend() {
     use crate::ops::builtins::{Max, Min, Sum};
     use crate::simd::on_each_backend;
-
-    struct Rows<'a, K, E>(&'a [E], usize, usize, usize, PhantomData<K>);
-    impl<K: ReduceKernel, E: SimdElement> WithSimd for Rows<'_, K, E> {
-        type Output = Vec<E>;
-        #[inline(always)]
-        fn with_simd<S: Simd>(self, s: S) -> Vec<E> {
-            let Rows(x, stride, rows, n, _) = self;
-            let mut out = vec![E::from_f64(7.0); n];
-            FoldRows::<K, E> {
-                x,
-                stride,
-                rows,
-                out: &mut out,
-                cols: (FOLD_ROWS_BLOCK_BYTES / core::mem::size_of::<E>()).max(1),
-                _k: PhantomData,
-            }
-            .with_simd(s);
-            out
-        }
-    }
-
-    fn canon<E: SimdElement>(v: E) -> u64 {
-        if v.is_nan() {
-            u64::MAX
-        } else {
-            v.to_f64().to_bits()
-        }
-    }
 
     /// Row `r` of column `c` for case `kind`.
     fn value(r: usize, c: usize, rows: usize, kind: usize) -> f64 {
