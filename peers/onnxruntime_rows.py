@@ -11,14 +11,12 @@ ms of repeated calls after warm-up, at 1 and 2 intra-op threads, printed in the 
     python3 peers/onnxruntime_rows.py [--threads 1 2] [--calls 50] [--rows exp softmax ...]
 """
 
-import argparse
-
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper
 
-from peer_timing import median_ms
+from peer_timing import median_ms, parser
 
 N20 = 1 << 20
 SQ = (1024, 1024)
@@ -61,9 +59,7 @@ ROWS = [
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--calls", type=int, default=50)
+    p = parser(__doc__)
     p.add_argument("--rows", nargs="*", help="only these ops (default: all)")
     a = p.parse_args()
     rng = np.random.default_rng(1)

@@ -1,6 +1,7 @@
-"""The timing protocol every peer script shares, the bench card's: median wall-clock ms of
-repeated calls after a few untimed warm-up calls."""
+"""What every peer script shares: the bench card's timing protocol (median wall-clock ms of
+repeated calls after a few untimed warm-up calls) and the command line."""
 
+import argparse
 import statistics
 import time
 
@@ -15,3 +16,12 @@ def median_ms(f, calls, warmup=5):
         f()
         times.append(time.perf_counter() - t)
     return 1e3 * statistics.median(times)
+
+
+def parser(doc):
+    """The command line every peer script takes (`--threads`, `--calls`), described by the
+    first line of the script's docstring `doc`; scripts add their own options to it."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--calls", type=int, default=50)
+    return p

@@ -8,18 +8,14 @@ and 2 threads, printed in the card's format: `PEER pytorch <op> <shape> <threads
     python3 peers/pytorch_maps.py [--threads 1 2] [--calls 50]
 """
 
-import argparse
-
 import torch
 import torch.nn.functional as F
 
-from peer_timing import median_ms
+from peer_timing import median_ms, parser
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--calls", type=int, default=50)
+    p = parser(__doc__)
     a = p.parse_args()
     torch.manual_seed(1)
     n = 1 << 20

@@ -6,17 +6,13 @@ at 1 and 2 threads. Median wall-clock ms of repeated calls after warm-up, the sa
     python3 peers/pytorch_softmax.py [--threads 1 2] [--calls 50]
 """
 
-import argparse
-
 import torch
 
-from peer_timing import median_ms
+from peer_timing import median_ms, parser
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--calls", type=int, default=50)
+    p = parser(__doc__)
     a = p.parse_args()
     torch.manual_seed(1)
     x = torch.randn(1024, 1024)
