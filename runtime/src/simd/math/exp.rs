@@ -38,7 +38,7 @@ fn exp_poly<S: Simd, E: Prim>(s: S, r: E::V<S>) -> E::V<S> {
 
 /// `e^r − 1` for `|r| <= ln2/2 (+ a little)`.
 #[inline(always)]
-fn expm1_poly<S: Simd, E: Prim>(s: S, r: E::V<S>) -> E::V<S> {
+pub(crate) fn expm1_poly<S: Simd, E: Prim>(s: S, r: E::V<S>) -> E::V<S> {
     let p = poly::<S, E>(s, r, E::EXP_POLY);
     E::fma(s, <E as SimdElement>::mul(s, r, r), p, r)
 }
@@ -56,7 +56,7 @@ fn reduce_ln2<S: Simd, E: Prim>(s: S, x: E::V<S>) -> (E::V<S>, E::V<S>) {
 /// [`reduce_ln2`] with the constants negated instead of `k` (one operation fewer): `−k·c` and
 /// `k·(−c)` are the same exact product, so `r` has the same bits.
 #[inline(always)]
-fn reduce_ln2_fast<S: Simd, E: Prim>(s: S, x: E::V<S>) -> (E::V<S>, E::V<S>) {
+pub(crate) fn reduce_ln2_fast<S: Simd, E: Prim>(s: S, x: E::V<S>) -> (E::V<S>, E::V<S>) {
     let k = round_even::<S, E>(s, <E as SimdElement>::mul(s, x, c::<S, E>(s, LOG2E)));
     let r = E::fma(s, k, c::<S, E>(s, -E::LN2_HI), x);
     let r = E::fma(s, k, c::<S, E>(s, -E::LN2_LO), r);

@@ -14,8 +14,10 @@
 
 use pulp::Simd;
 
-use super::exp::{exp_exact, exp_fast, exp_fast_max, expm1_dw, expm1_dw_fast};
-use super::{c, copysign, poly, round_even, two_sum, Prim};
+use super::exp::{
+    exp_exact, exp_fast, exp_fast_max, expm1_dw, expm1_dw_fast, expm1_poly, reduce_ln2_fast,
+};
+use super::{c, copysign, two_sum, Prim};
 use crate::simd::SimdElement;
 
 /// Hyperbolic tangent, sign restored, saturated past [`Prim::TANH_SAT`].
@@ -75,12 +77,8 @@ fn tanh_magnitude<S: Simd, E: Prim>(s: S, a: E::V<S>, exact: bool) -> E::V<S> {
 /// error, so tiny and subnormal `x` give `tanh(a) = 2a/2 = a` exactly.
 #[inline(always)]
 fn expm1_fma<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
-    let log2e = c::<S, E>(s, core::f64::consts::LOG2_E);
-    let k = round_even::<S, E>(s, <E as SimdElement>::mul(s, x, log2e));
-    let r = E::fma(s, k, c::<S, E>(s, -E::LN2_HI), x);
-    let r = E::fma(s, k, c::<S, E>(s, -E::LN2_LO), r);
-    let p = poly::<S, E>(s, r, E::EXP_POLY);
-    let q = E::fma(s, <E as SimdElement>::mul(s, r, r), p, r);
+    let (k, r) = reduce_ln2_fast::<S, E>(s, x);
+    let q = expm1_poly::<S, E>(s, r);
     let t = E::pow2i(s, k);
     E::fma(s, t, q, <E as SimdElement>::sub(s, t, c::<S, E>(s, 1.0)))
 }
