@@ -391,6 +391,33 @@ fn bias_gradient_sums_over_batch_and_positions() {
     assert_eq!(gb, [sum(0..9) + sum(18..27), sum(9..18) + sum(27..36)]);
 }
 
+/// The contiguous-plane path (a SIMD fold per plane) and the strided walk give the exact
+/// sums: integer-valued data, so any summation order is exact.
+#[test]
+fn bias_gradient_is_exact_on_contiguous_and_strided_views() {
+    let s = ConvShape::conv2d([3, 2, 9, 11], [2, 2, 3, 3], [ConvParams::padded(1); 2]).unwrap();
+    let shape = s.output_shape();
+    let n: usize = shape.iter().product();
+    let g: Vec<f64> = (0..n).map(|i| ((i * 7919) % 103) as f64 - 51.0).collect();
+    let plane = shape[2] * shape[3];
+    let expected: Vec<f64> = (0..shape[1])
+        .map(|o| {
+            (0..shape[0])
+                .flat_map(|b| g[(b * shape[1] + o) * plane..][..plane].iter())
+                .sum()
+        })
+        .collect();
+    let mut gb = [0.0; 2];
+    conv2d_backward_bias(&s, c4(&g, shape), &mut gb).unwrap();
+    assert_eq!(gb.to_vec(), expected);
+    for order in [[0, 1, 3, 2], [2, 3, 0, 1]] {
+        let (gs, gst) = permuted_storage(&g, shape, order, 2);
+        let mut gb = [0.0; 2];
+        conv2d_backward_bias(&s, view(&gs, shape, gst, 2), &mut gb).unwrap();
+        assert_eq!(gb.to_vec(), expected, "storage order {order:?}");
+    }
+}
+
 #[test]
 fn shape_errors_name_the_shapes_and_never_panic() {
     let e = ConvShape::conv2d([1, 3, 8, 8], [4, 2, 3, 3], [ConvParams::padded(1); 2]).unwrap_err();
@@ -756,9 +783,14 @@ fn channel_engine_runs_conv2d_c_and_not_the_shapes_the_position_engine_wins() {
     let b = shape([64, 1, 28, 28], [6, 1, 5, 5], 2);
     let s1 = ConvShape::conv1d([32, 64, 256], [64, 64, 5], ConvParams::padded(2)).unwrap();
     let conv1d = Plan::forward(&s1);
-    // On AVX2 and AVX-512 (8 or 16 f32 lanes); a scalar or 4-lane backend keeps every shape.
-    let wide = crate::kernel::arch().dispatch(LanesF32) >= 8;
-    assert_eq!(channels::wins(&c).is_some(), wide, "conv2d_C");
+    // On 16 f32 lanes (AVX-512) a 14-wide output row wastes 2 lanes in 16 of the position
+    // engine, and conv2d_C's 16 output channels fill the channel engine's lanes exactly. On 8
+    // lanes (AVX2) the position engine's waste is smaller and the choice follows
+    // `position_engine_use` (not asserted here); a scalar or 4-lane backend keeps every shape.
+    let lanes = crate::kernel::arch().dispatch(LanesF32);
+    if lanes >= 16 || lanes < 8 {
+        assert_eq!(channels::wins(&c).is_some(), lanes >= 16, "conv2d_C");
+    }
     for (name, plan) in [("conv2d_A", a), ("conv2d_B", b), ("conv1d", conv1d)] {
         assert!(channels::wins(&plan).is_none(), "{name}");
     }
