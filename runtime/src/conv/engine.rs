@@ -349,8 +349,12 @@ impl<E: SimdElement, const OB: usize, const KH: usize, const KW: usize> Block<'_
     #[inline(always)]
     fn tile<S: Simd, A: Epilogue, const NV: usize>(&self, s: S, n0: usize, scratch: &mut [E]) {
         let width = NV * E::lanes::<S>();
-        let mut acc: [[E::V<S>; NV]; OB] =
-            core::array::from_fn(|i| [E::splat(s, self.bias[i]); NV]);
+        // A loop, not `array::from_fn`: its closure compiled without the SIMD target features
+        // and ran as an out-of-line call per tile (24 out-of-line splats).
+        let mut acc = [[E::splat(s, E::ZERO); NV]; OB];
+        for (a, &b) in acc.iter_mut().zip(&self.bias[..OB]) {
+            *a = [E::splat(s, b); NV];
+        }
         if unrolled(KH, KW) {
             let src_c = self.taps.len() / (KH * KW);
             for c in 0..src_c {

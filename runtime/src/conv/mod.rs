@@ -50,6 +50,8 @@ pub use shape::ConvShape;
 pub use specialised::{Constrained, Specialised};
 pub use strided::StridedRef;
 
+use crate::kernel::ReduceKernel;
+use crate::ops::builtins::Sum;
 use crate::simd::SimdElement;
 use crate::{Error, Result};
 use plan::Plan;
@@ -435,8 +437,21 @@ pub fn conv2d_backward_bias<E: SimdElement>(
             got: grad_bias.len(),
         });
     }
+    let plane = s.out_h * s.out_w;
+    let planes_contiguous =
+        grad_out.strides[3] == 1 && (s.out_h <= 1 || grad_out.strides[2] == s.out_w);
     for (o, gb) in grad_bias.iter_mut().enumerate() {
         let mut acc = E::ZERO;
+        if planes_contiguous && plane > 0 {
+            // One serial scalar chain was latency-bound (4% of LeNet training); the SIMD fold
+            // runs four vector accumulators over each contiguous plane.
+            for b in 0..s.batch {
+                let from = grad_out.position([b, o, 0, 0]);
+                acc += ReduceKernel::fold(Sum, &grad_out.data[from..from + plane]);
+            }
+            *gb = acc;
+            continue;
+        }
         for b in 0..s.batch {
             for y in 0..s.out_h {
                 let from = grad_out.position([b, o, y, 0]);

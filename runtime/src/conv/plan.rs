@@ -146,6 +146,7 @@ impl Plan {
     /// zeroed once and then only ever packed by this plan keeps its padding zero. Unit-stride
     /// rows are copied by `copy(dst, src)` (equal lengths), so a SIMD caller can copy short rows
     /// in registers rather than through a `memcpy` call each.
+    #[inline(always)] // The SIMD callers' `copy` closures must compile with their target features.
     pub fn pack_interior<E: Element>(
         &self,
         src: &StridedRef<'_, E, 4>,

@@ -180,9 +180,37 @@ impl<R: ReduceKernel, E: SimdElement, G: Geometry> WithSimd for ForwardPlane<'_,
             }
             return;
         }
+        if kh == 2 && kw == 2 && sw == 2 && interior(s, x.strides[3]) && narrow::<S, E>(s) {
+            // Rows narrower than a register: the windows' top rows and bottom rows, staged
+            // each as one contiguous run, make the plane's windows a single row of `oh·ow`.
+            let (c, rs, n) = (s.input[1], x.strides[2], 2 * ow);
+            let base = x.position([plane / c, plane % c, 0, 0]);
+            let (mut top, mut bottom) = ([E::ZERO; NARROW_STAGE], [E::ZERO; NARROW_STAGE]);
+            let rows = top.chunks_exact_mut(n).zip(bottom.chunks_exact_mut(n));
+            for (y, (t, b)) in rows.take(s.out[0]).enumerate() {
+                let row = base + y * sh * rs;
+                t.copy_from_slice(&x.data[row..][..n]);
+                b.copy_from_slice(&x.data[row + rs..][..n]);
+            }
+            let len = s.out[0] * n;
+            pair_index::forward_row::<S, R, E>(simd, dst, at, &top[..len], &bottom[..len]);
+            return;
+        }
         engine::forward_plane::<S, R, E, G, false>(simd, s, x, plane, dst);
         offsets_plane(s, x, plane, dst, at);
     }
+}
+
+/// Elements of each stage buffer of the narrow-row 2×2 kernels (LeNet's 28×28 → 14×14 pool on
+/// 16 lanes stages 14 rows of 28).
+const NARROW_STAGE: usize = 512;
+
+/// `true` when 2×2 windows' output rows are narrower than a register but the plane's `oh·ow`
+/// windows fill one and their rows fit the stage buffers: the plane then runs as one row.
+#[inline(always)]
+fn narrow<S: Simd, E: SimdElement>(s: &PoolShape) -> bool {
+    let [oh, ow] = s.out;
+    !pair::fits::<S, E>(ow) && pair::fits::<S, E>(oh * ow) && oh * 2 * ow <= NARROW_STAGE
 }
 
 /// The offsets of one plane's windows given their results `out`: the first element equal to
@@ -367,6 +395,32 @@ impl<E: SimdElement> WithSimd for BackwardPlane<'_, '_, E> {
                 let grad = &gout.data[gout.position([bi, ci, y, 0])..][..ow];
                 let (d0, d1) = dst[2 * y * w..].split_at_mut(w);
                 ok &= pair_index::backward_row::<S, E>(simd, grad, arow, d0, d1);
+            }
+            return ok;
+        }
+        if disjoint
+            && [kh, kw] == [2, 2]
+            && s.padding == [[0, 0]; 2]
+            && gout.strides[3] == 1
+            && (oh == 1 || gout.strides[2] == ow)
+            && narrow::<S, E>(s)
+        {
+            // As the narrow forward: the plane's windows as one row, through stage buffers.
+            let n = 2 * ow;
+            let (mut top, mut bottom) = ([E::ZERO; NARROW_STAGE], [E::ZERO; NARROW_STAGE]);
+            let grad = &gout.data[gout.position([bi, ci, 0, 0])..][..oh * ow];
+            let len = oh * n;
+            let ok = pair_index::backward_row::<S, E>(
+                simd,
+                grad,
+                at,
+                &mut top[..len],
+                &mut bottom[..len],
+            );
+            let rows = top.chunks_exact(n).zip(bottom.chunks_exact(n));
+            for (y, (t, b)) in rows.take(oh).enumerate() {
+                dst[2 * y * w..][..n].copy_from_slice(t);
+                dst[(2 * y + 1) * w..][..n].copy_from_slice(b);
             }
             return ok;
         }

@@ -42,6 +42,18 @@ fn code<E: SimdElement>(k: u8) -> E {
     v[0]
 }
 
+/// The four offsets of a 2×2 window as lanes ([`code`]); written out because `array::map`'s
+/// closure compiles without the SIMD target features (an out-of-line call per row).
+#[inline(always)]
+fn codes<S: Simd, E: SimdElement>(s: S) -> [E::V<S>; 4] {
+    [
+        E::splat(s, code::<E>(0)),
+        E::splat(s, code::<E>(1)),
+        E::splat(s, code::<E>(2)),
+        E::splat(s, code::<E>(3)),
+    ]
+}
+
 /// Stores the offsets carried by the lanes of `v` ([`code`]) to `dst[..lanes]`.
 #[inline(always)]
 fn store_index<S: Simd, E: SimdElement>(dst: &mut [u8], v: E::V<S>) {
@@ -78,6 +90,25 @@ fn load_index<S: Simd, E: SimdElement>(src: &[u8]) -> E::V<S> {
     load::<S, E>(&buf, 0)
 }
 
+/// Lanes where `x` is the window's result `v`: equal, or both NaN (`v_nan`) when some lane of
+/// `v` is NaN. A function, not a closure: a closure is compiled without the SIMD target
+/// features of its caller, and this one ran its compares as out-of-line intrinsic calls.
+#[inline(always)]
+fn hit<S: Simd, E: SimdElement>(
+    s: S,
+    x: E::V<S>,
+    v: E::V<S>,
+    v_nan: E::M<S>,
+    any_nan: bool,
+) -> E::M<S> {
+    let eq = <E as SimdElement>::eq(s, x, v);
+    if any_nan {
+        E::or(s, eq, E::and(s, <E as SimdElement>::ne(s, x, x), v_nan))
+    } else {
+        eq
+    }
+}
+
 /// Forward of one row of `kh = 2` rows of 2×2 windows: `acc[i]` = the fold `R` (a max or min)
 /// of the window of output `i`, bit for bit what `pair::forward_row` writes, and `idx[i]` its
 /// offset `p·2 + q`: the first element equal to that value, or the first NaN when it is NaN,
@@ -94,7 +125,7 @@ pub(super) fn forward_row<S: Simd, R: ReduceKernel, E: SimdElement>(
     let lanes = E::lanes::<S>();
     let count = acc.len();
     let (r0, r1) = (&r0[..2 * count], &r1[..2 * count]);
-    let k = [0, 1, 2, 3].map(|j| E::splat(s, code::<E>(j)));
+    let k = codes::<S, E>(s);
     for i in starts(count, lanes) {
         let (c0, c1) = (&r0[2 * i..], &r1[2 * i..]);
         let v = forward_one::<S, R, E, false>(s, 2, &|p| if p == 0 { c0 } else { c1 }, E::ONE);
@@ -104,17 +135,9 @@ pub(super) fn forward_row<S: Simd, R: ReduceKernel, E: SimdElement>(
         let any_nan = E::first_true(s, v_nan) != lanes;
         // `v` is one of the four values (a NaN among them when it is NaN), so the last
         // position needs no compare.
-        let hit = |x: E::V<S>| {
-            let eq = <E as SimdElement>::eq(s, x, v);
-            if any_nan {
-                E::or(s, eq, E::and(s, <E as SimdElement>::ne(s, x, x), v_nan))
-            } else {
-                eq
-            }
-        };
-        let at = E::select(s, hit(c), k[2], k[3]);
-        let at = E::select(s, hit(b), k[1], at);
-        let at = E::select(s, hit(a), k[0], at);
+        let at = E::select(s, hit::<S, E>(s, c, v, v_nan, any_nan), k[2], k[3]);
+        let at = E::select(s, hit::<S, E>(s, b, v, v_nan, any_nan), k[1], at);
+        let at = E::select(s, hit::<S, E>(s, a, v, v_nan, any_nan), k[0], at);
         store::<S, E>(acc, i, v);
         store_index::<S, E>(&mut idx[i..], at);
     }
@@ -137,7 +160,7 @@ pub(super) fn backward_row<S: Simd, E: SimdElement>(
     let count = grad.len();
     let (idx, d0, d1) = (&idx[..count], &mut d0[..2 * count], &mut d1[..2 * count]);
     let zero = E::splat(s, E::ZERO);
-    let k = [0, 1, 2, 3].map(|j| E::splat(s, code::<E>(j)));
+    let k = codes::<S, E>(s);
     let mut bad = <E as SimdElement>::ne(s, zero, zero);
     for i in starts(count, lanes) {
         let g = load::<S, E>(grad, i);

@@ -268,6 +268,44 @@ fn argmax_matches_the_input_backward<E: SimdElement>(seed: u64) {
     }
 }
 
+/// Planes whose output rows are narrower than a register (LeNet's 10×10 → 5×5, and 28×28 →
+/// 14×14 on 16 lanes) run as one row through stage buffers; odd sizes leave rows and columns no
+/// window covers. Every layout, both folds, f32 and f64.
+fn narrow_rows_match_the_input_backward<E: SimdElement>(seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let inputs = [
+        [2, 3, 10, 10],
+        [1, 2, 28, 28],
+        [1, 2, 9, 7],
+        [2, 1, 33, 3],
+        [1, 1, 4, 4],
+    ];
+    for input in inputs {
+        for stride in [[2, 2], [3, 2]] {
+            let Ok(s) = PoolShape::new(input, [2, 2], stride, [[0, 0]; 2]) else {
+                continue;
+            };
+            for _ in 0..3 {
+                if stride == [2, 2] {
+                    check_case::<E>(&Declared(Max2x2S2), &s, &mut rng, "narrow declared max");
+                }
+                check_case::<E>(&Runtime(Max), &s, &mut rng, "narrow dynamic max");
+                check_case::<E>(&Runtime(Min), &s, &mut rng, "narrow dynamic min");
+            }
+        }
+    }
+}
+
+#[test]
+fn narrow_rows_f32() {
+    narrow_rows_match_the_input_backward::<f32>(21);
+}
+
+#[test]
+fn narrow_rows_f64() {
+    narrow_rows_match_the_input_backward::<f64>(22);
+}
+
 #[test]
 fn argmax_forward_and_backward_match_the_input_reading_kernels_f32() {
     argmax_matches_the_input_backward::<f32>(31);
