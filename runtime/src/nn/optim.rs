@@ -179,24 +179,29 @@ impl<E: SimdElement> Optimizer<E> for Adam<E> {
         let (bc1, bc2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
         let (lr, eps, wd) = (self.lr, self.eps, self.weight_decay);
         let decoupled = self.decoupled_weight_decay;
+        // PyTorch's arrangement of the bias corrections: one division and one square root per
+        // element (dividing m and v by their corrections too took three divisions, and Adam's
+        // step was 4% of LeNet training).
+        let step_size = lr / bc1;
+        let inv_sqrt_bc2 = 1.0 / bc2.sqrt();
         for (p, state) in self.params.iter().zip(&mut self.moments) {
             update_in_place(p, |w, g| {
                 let (m, v) =
                     state.get_or_insert_with(|| (vec![E::ZERO; w.len()], vec![E::ZERO; w.len()]));
-                for i in 0..w.len() {
-                    let mut wi = w[i].to_f64();
-                    let mut gi = g[i].to_f64();
+                for (((w, &g), m), v) in w.iter_mut().zip(g.iter()).zip(m).zip(v) {
+                    let mut wi = w.to_f64();
+                    let mut gi = g.to_f64();
                     if decoupled {
                         wi -= lr * wd * wi;
                     } else {
                         gi += wd * wi;
                     }
-                    let mi = b1 * m[i].to_f64() + (1.0 - b1) * gi;
-                    let vi = b2 * v[i].to_f64() + (1.0 - b2) * gi * gi;
-                    m[i] = E::from_f64(mi);
-                    v[i] = E::from_f64(vi);
-                    wi -= lr * (mi / bc1) / ((vi / bc2).sqrt() + eps);
-                    w[i] = E::from_f64(wi);
+                    let mi = b1 * m.to_f64() + (1.0 - b1) * gi;
+                    let vi = b2 * v.to_f64() + (1.0 - b2) * gi * gi;
+                    *m = E::from_f64(mi);
+                    *v = E::from_f64(vi);
+                    wi -= step_size * mi / (vi.sqrt() * inv_sqrt_bc2 + eps);
+                    *w = E::from_f64(wi);
                 }
             })?;
         }
