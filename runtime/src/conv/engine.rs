@@ -539,8 +539,8 @@ impl<E: SimdElement> WeightTask<'_, E> {
             let b1 = (b0 + cb).min(plan.batch);
             for b in b0..b1 {
                 let k = b - b0;
-                plan.pack_interior(&self.x, b, &mut xp[k * plen..(k + 1) * plen], |d, s| {
-                    d.copy_from_slice(s)
+                plan.pack_interior(&self.x, b, &mut xp[k * plen..(k + 1) * plen], |d, from| {
+                    d.copy_from_slice(from)
                 });
                 let gb = &mut gwide[k * rows * nr..(k + 1) * rows * nr];
                 for o in o0..o1 {
