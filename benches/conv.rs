@@ -174,6 +174,53 @@ fn backward(c: &mut Criterion) {
     group.finish();
 }
 
+/// The two convolutions of LeNet-5 training at batch 64 (the mnist example's `--model lenet`),
+/// each pass the training step runs: conv1 (1→6, 5×5, padding 2; its input needs no gradient)
+/// and conv2 (6→16, 5×5, no padding). They are small enough that per-call overheads and tile
+/// waste, not the FMA peak, decide their speed, which the bench-card shapes do not show.
+fn lenet(c: &mut Criterion) {
+    let mut group = c.benchmark_group("lenet");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    threads(1);
+    let convs = [
+        (
+            "conv1",
+            ConvShape::conv2d([64, 1, 28, 28], [6, 1, 5, 5], [ConvParams::padded(2); 2]).unwrap(),
+        ),
+        (
+            "conv2",
+            ConvShape::conv2d([64, 6, 14, 14], [16, 6, 5, 5], [ConvParams::padded(0); 2]).unwrap(),
+        ),
+    ];
+    for (name, s) in convs {
+        let k = case(name, s);
+        group.throughput(Throughput::Elements(2 * s.macs()));
+        let (x, w, g) = (
+            v4(&k.x, s.input_shape()),
+            v4(&k.w, s.weight_shape()),
+            v4(&k.g, s.output_shape()),
+        );
+        let mut out = vec![0.0f32; k.g.len()];
+        let mut gx = vec![0.0f32; k.x.len()];
+        let mut gw = vec![0.0f32; k.w.len()];
+        group.bench_function(format!("{name}_fwd/simd"), |b| {
+            b.iter(|| conv::conv2d_forward(&s, x, w, None, black_box(&mut out)).unwrap())
+        });
+        group.bench_function(format!("{name}_bwd_weight/simd"), |b| {
+            b.iter(|| conv::conv2d_backward_weight(&s, x, g, black_box(&mut gw)).unwrap())
+        });
+        if name == "conv2" {
+            group.bench_function(format!("{name}_bwd_input/simd"), |b| {
+                b.iter(|| conv::conv2d_backward_input(&s, g, w, black_box(&mut gx)).unwrap())
+            });
+        }
+    }
+    group.finish();
+}
+
 /// The plain nested loop a pool would be without a kernel: every window read element by element.
 fn naive_maxpool(x: &[f32], [b, c, h, w]: [usize; 4], out: &mut [f32]) {
     let (oh, ow) = (h / 2, w / 2);
@@ -578,15 +625,19 @@ fn card() {
     );
 }
 
-criterion_group!(benches, forward, backward, pools);
+criterion_group!(benches, forward, backward, lenet, pools);
 
 fn main() {
-    // `cargo bench --bench conv -- card` prints only the card.
-    if std::env::args().any(|a| a == "card") {
+    // `cargo bench --bench conv -- card` prints only the card; a criterion filter (any other
+    // argument not starting with `-`) skips it, so one bench can be rerun in seconds.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "card") {
         card();
         return;
     }
-    card();
+    if !args.iter().any(|a| !a.starts_with('-')) {
+        card();
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -15,10 +15,13 @@
 //! 14-wide output on 16 lanes computes 224 positions instead of 256 for its 196), the tile runs
 //! in *row mode*: register `v` holds output row `v`, loaded one packed row apart.
 //!
-//! Weight gradient: `gw[o][tap] = Σ_n g[o][n] · X[tap_offset + n]`, a tile of 4 output channels
-//! × 6 taps of vector accumulators over a cache-sized segment of `n`, reduced at the end of each
-//! segment. The output gradient is laid out over the same flat positions with zeros in the
-//! garbage columns, so they contribute nothing.
+//! Weight gradient: `gw[o][tap] = Σ_b Σ_n g[b][o][n] · X[b][tap_offset + n]`, a tile of output
+//! channels × taps of vector accumulators (4 × 6 on AVX-512, 2 × 5 on the 16 registers of AVX2)
+//! over a cache-sized segment of `n`, summed over a chunk of batch elements packed together
+//! (an L2-sized chunk: LeNet's whole `n` is one short segment, so reducing after each batch
+//! element made the horizontal sums a large share of the work) and reduced at the end of the
+//! chunk. The output gradient is laid out over the same flat positions with zeros in the garbage
+//! columns, so they contribute nothing.
 //!
 //! `f32` plans where that still wastes lanes (narrow rows, output channels a multiple of the
 //! lane count, as conv2d_C) run on [`super::channels`] instead, which puts output channels in
@@ -179,6 +182,10 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> WithSimd
     fn with_simd<S: Simd>(self, s: S) {
         match self.ob {
             8 => self.run::<S, 8, 3>(s),
+            // 24 accumulators spill on 16 registers; 6 × 2 fit (measured on AVX2: LeNet conv1
+            // forward 535 → 335 µs, conv2 input gradient 1.84 → 1.25 ms). The 8 × 3 tile
+            // spills too but its 8 × 1 replacement measured slower on conv2d_A, so it stays.
+            6 if !wide_registers::<E, S>() => self.run::<S, 6, 2>(s),
             6 => self.run::<S, 6, 4>(s),
             _ => self.run::<S, 4, 6>(s),
         }
@@ -413,11 +420,12 @@ fn fma_tap<S: Simd, E: SimdElement, const OB: usize, const NV: usize>(
     }
 }
 
-/// Output channels per weight-gradient tile, and taps per tile.
-const GW_OB: usize = 4;
-const GW_TB: usize = 6;
 /// Flat positions per cache segment of the weight gradient (tile rows stay in L1).
 const GW_SEG: usize = 1024;
+/// Bytes of packed input and widened output gradient per batch chunk of the weight gradient:
+/// a chunk's tiles accumulate over all its batch elements in registers before one horizontal
+/// reduction, so the chunk should stay in L2 (512 KB on Zen 3) while its tiles sweep it.
+const GW_CHUNK_BYTES: usize = 256 << 10;
 
 /// The weight gradient of the forward `plan`: `grad_weight` is `(out_c, src_c, kh, kw)`.
 pub(crate) fn backward_weight<E: SimdElement>(
@@ -426,11 +434,12 @@ pub(crate) fn backward_weight<E: SimdElement>(
     grad_out: StridedRef<'_, E, 4>,
     grad_weight: &mut [E],
 ) {
-    let ntaps = plan.src_c * plan.kh * plan.kw;
     if grad_weight.is_empty() {
         return;
     }
-    let nblk = plan.out_c.div_ceil(GW_OB);
+    let ob = arch().dispatch(WeightBlock::<E>(core::marker::PhantomData));
+    let ntaps = plan.src_c * plan.kh * plan.kw;
+    let nblk = plan.out_c.div_ceil(ob);
     let macs = plan.batch * plan.out_c * plan.out_h * plan.out_w * ntaps;
     let tasks = tasks_for(macs, nblk);
     let ranges: Vec<(usize, usize)> = (0..tasks)
@@ -438,7 +447,7 @@ pub(crate) fn backward_weight<E: SimdElement>(
         .collect();
     let bounds: Vec<usize> = ranges
         .iter()
-        .map(|&(_, b1)| (b1 * GW_OB).min(plan.out_c) * ntaps)
+        .map(|&(_, b1)| (b1 * ob).min(plan.out_c) * ntaps)
         .collect();
     let chunks = split_at_bounds(grad_weight, &bounds);
     let taps = plan.tap_offsets();
@@ -455,6 +464,29 @@ pub(crate) fn backward_weight<E: SimdElement>(
     });
 }
 
+/// Whether the backend's registers are 64 bytes wide (AVX-512), which come 32 to the register
+/// file; the narrower x86 backends have 16, which tiles of 24 accumulators overflow.
+#[inline(always)]
+fn wide_registers<E: SimdElement, S: Simd>() -> bool {
+    core::mem::size_of::<E::V<S>>() >= 64
+}
+
+/// Output channels per weight-gradient tile on the dispatched backend: the `OB` that
+/// [`WeightTask`] runs, which the task split needs before dispatching it.
+struct WeightBlock<E>(core::marker::PhantomData<E>);
+
+impl<E: SimdElement> WithSimd for WeightBlock<E> {
+    type Output = usize;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> usize {
+        if wide_registers::<E, S>() {
+            4
+        } else {
+            2
+        }
+    }
+}
+
 struct WeightTask<'a, E> {
     plan: &'a Plan,
     x: StridedRef<'a, E, 4>,
@@ -468,53 +500,94 @@ impl<E: SimdElement> WithSimd for WeightTask<'_, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
+        // A tile's accumulators, its taps' input registers and one output-gradient register
+        // must fit the register file, or the accumulators spill to the stack: AVX-512's 32
+        // registers hold 4 × 6 (24 + 6 + 1), AVX2's 16 hold 2 × 5 (10 + 5 + 1), whose 2 and 5
+        // also divide LeNet's 6 and 16 output channels and 25 and 150 taps, so no padded row
+        // or tap is computed. (On AVX2, 3 × 4, 4 × 2, 3 × 3 and 4 × 3 measured slower.)
+        if wide_registers::<E, S>() {
+            self.run::<S, 4, 6>(s)
+        } else {
+            self.run::<S, 2, 5>(s)
+        }
+    }
+}
+
+impl<E: SimdElement> WeightTask<'_, E> {
+    /// `gw[o][t] = Σ_b Σ_n g[b][o][n] · X[b][t_offset + n]` over tiles of `OB` output channels
+    /// × `TB` taps. The batch is packed in chunks (input and output gradient widened to the
+    /// flat positions, zeros in the garbage columns); each tile sums a segment of positions
+    /// over the whole chunk in its vector accumulators before reducing them.
+    #[inline(always)]
+    fn run<S: Simd, const OB: usize, const TB: usize>(self, s: S) {
         let plan = self.plan;
         let lanes = E::lanes::<S>();
         let nr = plan.nflat().div_ceil(lanes) * lanes;
-        let mut xp = vec![E::ZERO; plan.packed_len(nr)];
-        let o0 = self.blocks.0 * GW_OB;
-        let o1 = (self.blocks.1 * GW_OB).min(plan.out_c);
-        let rows = (self.blocks.1 - self.blocks.0) * GW_OB;
-        let mut gwide = vec![E::ZERO; rows * nr];
+        let plen = plan.packed_len(nr);
+        let o0 = self.blocks.0 * OB;
+        let o1 = (self.blocks.1 * OB).min(plan.out_c);
+        let rows = (self.blocks.1 - self.blocks.0) * OB;
+        let per_b = (plen + rows * nr) * core::mem::size_of::<E>();
+        let cb = (GW_CHUNK_BYTES / per_b.max(1)).clamp(1, plan.batch.max(1));
+        // Zeroed once: every batch element writes the same positions of its slot, so the
+        // padding and garbage columns stay zero.
+        let mut xp = vec![E::ZERO; cb * plen];
+        let mut gwide = vec![E::ZERO; cb * rows * nr];
         let ntaps = self.taps.len();
         // Tap blocks are padded by repeating the last tap; the extra results are dropped.
-        let tblocks = ntaps.div_ceil(GW_TB);
+        let tblocks = ntaps.div_ceil(TB);
         self.gw.fill(E::ZERO);
         let seg = GW_SEG.div_ceil(lanes) * lanes;
-        for b in 0..plan.batch {
-            plan.pack(&self.x, b, &mut xp);
-            for o in o0..o1 {
-                let row = &mut gwide[(o - o0) * nr..(o - o0 + 1) * nr];
-                for y in 0..plan.out_h {
-                    let from = self.g.position([b, o, y, 0]);
-                    let d = &mut row[y * plan.wph..y * plan.wph + plan.out_w];
-                    for (j, v) in d.iter_mut().enumerate() {
-                        *v = self.g.data[from + j * self.g.strides[3]];
+        let (gs, g) = (self.g.strides[3], self.g.data);
+        for b0 in (0..plan.batch).step_by(cb) {
+            let b1 = (b0 + cb).min(plan.batch);
+            for b in b0..b1 {
+                let k = b - b0;
+                plan.pack_interior(&self.x, b, &mut xp[k * plen..(k + 1) * plen], |d, from| {
+                    d.copy_from_slice(from)
+                });
+                let gb = &mut gwide[k * rows * nr..(k + 1) * rows * nr];
+                for o in o0..o1 {
+                    let row = &mut gb[(o - o0) * nr..(o - o0 + 1) * nr];
+                    for y in 0..plan.out_h {
+                        let from = self.g.position([b, o, y, 0]);
+                        let d = &mut row[y * plan.wph..y * plan.wph + plan.out_w];
+                        if gs == 1 {
+                            d.copy_from_slice(&g[from..from + plan.out_w]);
+                        } else {
+                            for (j, v) in d.iter_mut().enumerate() {
+                                *v = g[from + j * gs];
+                            }
+                        }
                     }
                 }
             }
             for n0 in (0..nr).step_by(seg) {
                 let n1 = (n0 + seg).min(nr);
-                for blk in 0..rows / GW_OB {
-                    let g: [&[E::V<S>]; GW_OB] = core::array::from_fn(|i| {
-                        let r = (blk * GW_OB + i) * nr;
-                        E::as_simd::<S>(&gwide[r + n0..r + n1]).0
-                    });
+                for blk in 0..rows / OB {
                     for tb in 0..tblocks {
-                        let tap: [usize; GW_TB] =
-                            core::array::from_fn(|j| (tb * GW_TB + j).min(ntaps - 1));
-                        let xs: [&[E::V<S>]; GW_TB] = core::array::from_fn(|j| {
-                            let off = self.taps[tap[j]];
-                            E::as_simd::<S>(&xp[off + n0..off + n1]).0
-                        });
-                        let acc = weight_tile::<S, E>(s, &g, &xs);
+                        let zero = E::splat(s, E::ZERO);
+                        let mut acc = [[zero; TB]; OB];
+                        for k in 0..b1 - b0 {
+                            let gb = &gwide[k * rows * nr..(k + 1) * rows * nr];
+                            let xb = &xp[k * plen..(k + 1) * plen];
+                            let g: [&[E::V<S>]; OB] = core::array::from_fn(|i| {
+                                let r = (blk * OB + i) * nr;
+                                E::as_simd::<S>(&gb[r + n0..r + n1]).0
+                            });
+                            let xs: [&[E::V<S>]; TB] = core::array::from_fn(|j| {
+                                let off = self.taps[(tb * TB + j).min(ntaps - 1)];
+                                E::as_simd::<S>(&xb[off + n0..off + n1]).0
+                            });
+                            weight_tile::<S, E, OB, TB>(s, &mut acc, &g, &xs);
+                        }
                         for (i, a) in acc.iter().enumerate() {
-                            let o = o0 + blk * GW_OB + i;
+                            let o = o0 + blk * OB + i;
                             if o >= o1 {
                                 break;
                             }
                             for (j, &v) in a.iter().enumerate() {
-                                let t = tb * GW_TB + j;
+                                let t = tb * TB + j;
                                 if t < ntaps {
                                     self.gw[(o - o0) * ntaps + t] += E::reduce_sum(s, v);
                                 }
@@ -527,18 +600,17 @@ impl<E: SimdElement> WithSimd for WeightTask<'_, E> {
     }
 }
 
-/// `acc[i][j] = Σ_k g[i][k] · x[j][k]` over one segment, in vector lanes.
+/// `acc[i][j] += Σ_k g[i][k] · x[j][k]` over one segment, in vector lanes.
 #[inline(always)]
-fn weight_tile<S: Simd, E: SimdElement>(
+fn weight_tile<S: Simd, E: SimdElement, const OB: usize, const TB: usize>(
     s: S,
-    g: &[&[E::V<S>]; GW_OB],
-    x: &[&[E::V<S>]; GW_TB],
-) -> [[E::V<S>; GW_TB]; GW_OB] {
-    let zero = E::splat(s, E::ZERO);
-    let mut acc = [[zero; GW_TB]; GW_OB];
+    acc: &mut [[E::V<S>; TB]; OB],
+    g: &[&[E::V<S>]; OB],
+    x: &[&[E::V<S>]; TB],
+) {
     let n = g.iter().chain(x.iter()).map(|r| r.len()).min().unwrap_or(0);
     for k in 0..n {
-        let xv: [E::V<S>; GW_TB] = core::array::from_fn(|j| x[j][k]);
+        let xv: [E::V<S>; TB] = core::array::from_fn(|j| x[j][k]);
         for (a, gi) in acc.iter_mut().zip(g) {
             let gv = gi[k];
             for (av, &xj) in a.iter_mut().zip(&xv) {
@@ -546,5 +618,4 @@ fn weight_tile<S: Simd, E: SimdElement>(
             }
         }
     }
-    acc
 }

@@ -266,6 +266,29 @@ fn specialised_generic_and_naive_agree_on_random_shapes_params_and_layouts() {
     }
 }
 
+/// The weight gradient packs the batch in L2-sized chunks and sums each chunk in registers:
+/// 7 batch elements of this size (f64, about 110 KB packed each) make chunks of 2 or 3 and a
+/// short last one, here with a strided output gradient.
+#[test]
+fn weight_gradient_sums_over_several_batch_chunks() {
+    let mut rng = StdRng::seed_from_u64(11);
+    let s = ConvShape::conv2d([7, 4, 40, 40], [3, 4, 3, 3], [ConvParams::padded(1); 2]).unwrap();
+    let mut fill = |n: usize| {
+        (0..n)
+            .map(|_| rng.gen_range(-1.0..1.0))
+            .collect::<Vec<f64>>()
+    };
+    let x = fill(s.input_shape().iter().product());
+    let g = fill(s.output_shape().iter().product());
+    let (gs, gst) = permuted_storage(&g, s.output_shape(), [3, 2, 1, 0], 2);
+    let (xv, gv) = (c4(&x, s.input_shape()), view(&gs, s.output_shape(), gst, 2));
+    let mut want = vec![0.0; 3 * 4 * 9];
+    naive::backward_weight(&s, xv, gv, &mut want).unwrap();
+    let mut got = vec![f64::NAN; want.len()];
+    conv2d_backward_weight(&s, xv, gv, &mut got).unwrap();
+    assert_close(&got, &want, 1e-12, "chunked backward_weight");
+}
+
 #[test]
 fn f32_kernels_agree_with_f64_naive_on_bench_like_shapes() {
     let mut rng = StdRng::seed_from_u64(7);
