@@ -185,8 +185,14 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> WithSimd
             // 24 accumulators spill on 16 registers; 6 × 2 fit (measured on AVX2: LeNet conv1
             // forward 535 → 335 µs, conv2 input gradient 1.84 → 1.25 ms). The 8 × 3 tile
             // spills too but its 8 × 1 replacement measured slower on conv2d_A, so it stays.
-            6 if !wide_registers::<E, S>() => self.run::<S, 6, 2>(s),
-            6 => self.run::<S, 6, 4>(s),
+            // A `const` condition, so each backend compiles only its own 6-channel tile.
+            6 => {
+                if const { wide_registers::<E, S>() } {
+                    self.run::<S, 6, 4>(s)
+                } else {
+                    self.run::<S, 6, 2>(s)
+                }
+            }
             _ => self.run::<S, 4, 6>(s),
         }
     }
@@ -234,13 +240,12 @@ impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize> ForwardTask<
                 packed = b;
             }
             let wblk = &self.wpk[blk * ntaps * OB..(blk + 1) * ntaps * OB];
-            let bias: [E; OB] = core::array::from_fn(|i| {
-                let o = blk * OB + i;
-                match self.bias {
-                    Some(bias) if o < plan.out_c => bias[o],
-                    _ => E::ZERO,
-                }
-            });
+            let mut bias = [E::ZERO; OB];
+            if let Some(from) = self.bias {
+                let o0 = (blk * OB).min(plan.out_c);
+                let o1 = (blk * OB + OB).min(plan.out_c);
+                bias[..o1 - o0].copy_from_slice(&from[o0..o1]);
+            }
             let block = Block::<E, OB, KH, KW> {
                 xp: &xp,
                 wblk,
@@ -337,16 +342,23 @@ impl<E: SimdElement, const OB: usize, const KH: usize, const KW: usize> Block<'_
     #[inline(always)]
     fn load<S: Simd, const NV: usize>(&self, off: usize, n0: usize) -> [E::V<S>; NV] {
         let lanes = E::lanes::<S>();
+        // Loops, not `array::from_fn`: each tile shape would instantiate its closure and the
+        // generic array builder (about 7% of a test build's IR), which also compile without
+        // the SIMD target features.
         if self.row_mode {
             let off = off + n0 / lanes * self.xstride;
-            core::array::from_fn(|v| {
-                let at = off + v * self.xstride;
-                E::as_simd::<S>(&self.xp[at..at + lanes]).0[0]
-            })
+            let reg = |v: usize| E::as_simd::<S>(&self.xp[off + v * self.xstride..][..lanes]).0[0];
+            let mut out = [reg(0); NV];
+            for (v, o) in out.iter_mut().enumerate().skip(1) {
+                *o = reg(v);
+            }
+            out
         } else {
             let off = off + n0;
             let (xs, _) = E::as_simd::<S>(&self.xp[off..off + NV * lanes]);
-            core::array::from_fn(|v| xs[v])
+            let mut out = [xs[0]; NV];
+            out.copy_from_slice(&xs[..NV]);
+            out
         }
     }
 
@@ -465,9 +477,11 @@ pub(crate) fn backward_weight<E: SimdElement>(
 }
 
 /// Whether the backend's registers are 64 bytes wide (AVX-512), which come 32 to the register
-/// file; the narrower x86 backends have 16, which tiles of 24 accumulators overflow.
+/// file; the narrower x86 backends have 16, which tiles of 24 accumulators overflow. A `const
+/// fn`, so that callers branch on it in `const { }` and rustc instantiates only the taken tile
+/// shape per backend (the other is never monomorphised: less code to build and ship).
 #[inline(always)]
-fn wide_registers<E: SimdElement, S: Simd>() -> bool {
+const fn wide_registers<E: SimdElement, S: Simd>() -> bool {
     core::mem::size_of::<E::V<S>>() >= 64
 }
 
@@ -479,7 +493,7 @@ impl<E: SimdElement> WithSimd for WeightBlock<E> {
     type Output = usize;
     #[inline(always)]
     fn with_simd<S: Simd>(self, _: S) -> usize {
-        if wide_registers::<E, S>() {
+        if const { wide_registers::<E, S>() } {
             4
         } else {
             2
@@ -505,7 +519,7 @@ impl<E: SimdElement> WithSimd for WeightTask<'_, E> {
         // registers hold 4 × 6 (24 + 6 + 1), AVX2's 16 hold 2 × 5 (10 + 5 + 1), whose 2 and 5
         // also divide LeNet's 6 and 16 output channels and 25 and 150 taps, so no padded row
         // or tap is computed. (On AVX2, 3 × 4, 4 × 2, 3 × 3 and 4 × 3 measured slower.)
-        if wide_registers::<E, S>() {
+        if const { wide_registers::<E, S>() } {
             self.run::<S, 4, 6>(s)
         } else {
             self.run::<S, 2, 5>(s)
@@ -571,14 +585,16 @@ impl<E: SimdElement> WeightTask<'_, E> {
                         for k in 0..b1 - b0 {
                             let gb = &gwide[k * rows * nr..(k + 1) * rows * nr];
                             let xb = &xp[k * plen..(k + 1) * plen];
-                            let g: [&[E::V<S>]; OB] = core::array::from_fn(|i| {
+                            let mut g: [&[E::V<S>]; OB] = [&[]; OB];
+                            for (i, gi) in g.iter_mut().enumerate() {
                                 let r = (blk * OB + i) * nr;
-                                E::as_simd::<S>(&gb[r + n0..r + n1]).0
-                            });
-                            let xs: [&[E::V<S>]; TB] = core::array::from_fn(|j| {
+                                *gi = E::as_simd::<S>(&gb[r + n0..r + n1]).0;
+                            }
+                            let mut xs: [&[E::V<S>]; TB] = [&[]; TB];
+                            for (j, xj) in xs.iter_mut().enumerate() {
                                 let off = self.taps[(tb * TB + j).min(ntaps - 1)];
-                                E::as_simd::<S>(&xb[off + n0..off + n1]).0
-                            });
+                                *xj = E::as_simd::<S>(&xb[off + n0..off + n1]).0;
+                            }
                             weight_tile::<S, E, OB, TB>(s, &mut acc, &g, &xs);
                         }
                         for (i, a) in acc.iter().enumerate() {
@@ -610,7 +626,10 @@ fn weight_tile<S: Simd, E: SimdElement, const OB: usize, const TB: usize>(
 ) {
     let n = g.iter().chain(x.iter()).map(|r| r.len()).min().unwrap_or(0);
     for k in 0..n {
-        let xv: [E::V<S>; TB] = core::array::from_fn(|j| x[j][k]);
+        let mut xv = [x[0][k]; TB];
+        for (v, xj) in xv.iter_mut().zip(x) {
+            *v = xj[k];
+        }
         for (a, gi) in acc.iter_mut().zip(g) {
             let gv = gi[k];
             for (av, &xj) in a.iter_mut().zip(&xv) {
