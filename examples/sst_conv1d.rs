@@ -52,7 +52,7 @@
 //! 93.3% with 20 000 (4 epochs). Dropout on the pooled features helps: `--dropout 0` gives
 //! 86.6%. The runtime pieces (the f32 conv1d on a permuted input with MiniTorch's anchoring,
 //! ReLU, max over time, and their gradients) agree with the f64 path, which `check_grads`
-//! verifies (`tests/nn/nn_layers.rs`); `tests/nn/sst_conv1d.rs` trains small instances.
+//! verifies (`tests/all/nn/nn_layers.rs`); `tests/all/nn/sst_conv1d.rs` trains small instances.
 //!
 //! ```text
 //! cargo run --release --example sst_conv1d -- --threads 1

@@ -2,7 +2,7 @@
 //!
 //! What every public op does with NaN, ±inf, ±0 and subnormals, in `f32` and `f64`, on any
 //! layout (contiguous, strided, transposed). This module holds documentation only: the table
-//! below is the contract, the examples are doctests that run, and `tests/nn/edge_values.rs`
+//! below is the contract, the examples are doctests that run, and `tests/all/nn/edge_values.rs`
 //! asserts every line on contiguous and non-contiguous inputs long enough to cover the SIMD
 //! body and its tail. PyTorch's behaviour where users expect it, IEEE 754 elsewhere.
 //!

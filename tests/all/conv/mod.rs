@@ -1,8 +1,4 @@
-//! The `conv!` declarations, as a user crate writes them (one module per subject).
-//!
-//! The integration tests are grouped into a few binaries rather than one per file because every
-//! binary monomorphises the generic kernels it calls for itself; grouped, they are compiled once
-//! per binary, which keeps CI within its budget. Run a subject alone with a filter:
-//! `cargo test --test conv conv_decl::`.
+//! The `conv!` declarations, as a user crate writes them (one module per subject). Run a
+//! subject alone with a filter: `cargo test --test all conv::conv_decl::`.
 
 mod conv_decl;

@@ -5,7 +5,7 @@
 //! MiniTorch's anchoring, ReLU, max over time) matches the f64 path that `check_grads`
 //! verifies, at the example's shapes, so a poor accuracy is not a kernel bug.
 
-#[path = "../../examples/sst_conv1d.rs"]
+#[path = "../../../examples/sst_conv1d.rs"]
 mod sst;
 
 use simdgrad::conv::ConvParams;

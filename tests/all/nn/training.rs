@@ -8,26 +8,20 @@ use simdgrad::nn::functional::cross_entropy;
 use simdgrad::nn::init::seeded_rng;
 use simdgrad::nn::optim::{Adam, Optimizer, Sgd};
 use simdgrad::nn::{Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential};
-use simdgrad::parallel::{self, Parallelism};
+use simdgrad::parallel::Parallelism;
 use simdgrad::Tensor;
-use std::sync::Mutex;
-
-/// Serialises the tests that change the process-wide parallelism setting.
-static PARALLELISM: Mutex<()> = Mutex::new(());
 
 /// Runs `f` with `threads` threads and a threshold so low that the tiny fixture's kernels
 /// split into several tasks (else every kernel would run on the calling thread whatever the
 /// thread count, and the test would not see the threaded paths).
 fn with_threads<T>(threads: usize, f: impl FnOnce() -> T) -> T {
-    let _guard = PARALLELISM.lock().unwrap_or_else(|e| e.into_inner());
-    let before = parallel::get();
-    parallel::set(Parallelism {
-        threads,
-        min_work_per_task: 32,
-    });
-    let out = f();
-    parallel::set(before);
-    out
+    crate::with_parallelism(
+        Parallelism {
+            threads,
+            min_work_per_task: 32,
+        },
+        f,
+    )
 }
 
 const FIXTURE: &str = concat!(

@@ -2,7 +2,7 @@
 //! against the scalar forward (every length 0..=67, edge values, f32 and f64) and the generated
 //! backward against f64 central differences.
 
-use crate::dsl_support::*;
+use super::dsl_support::*;
 use simdgrad::kernel::MapKernel;
 
 /// The GELU activation, tanh approximation (the example).

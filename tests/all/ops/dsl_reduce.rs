@@ -2,7 +2,7 @@
 //! against a sequential fold, and the gradient of the fold for the sum, max (first index on
 //! ties), min and general (product, log-sum-exp) rules.
 
-use crate::dsl_support::*;
+use super::dsl_support::*;
 use rand::Rng;
 use simdgrad::kernel::{ReduceKernel, ReducePattern};
 

@@ -2,7 +2,7 @@
 //! length 0..=67, broadcast operands, edge values, f32 and f64) and both generated partials
 //! against f64 central differences.
 
-use crate::dsl_support::*;
+use super::dsl_support::*;
 use simdgrad::kernel::ZipKernel;
 
 /// The example.

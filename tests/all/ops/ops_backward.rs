@@ -2,7 +2,7 @@
 //! (the derivatives themselves are derived by the macro; these tests check the drivers that
 //! apply them: broadcasting, reduced dims, layouts).
 
-use crate::ops_util::{make, normal, rng, values, Kind};
+use super::ops_util::{make, normal, rng, values, Kind};
 use simdgrad::Tensor;
 
 fn leaf(v: Vec<f64>, shape: &[usize]) -> Tensor<f64> {

@@ -2,7 +2,7 @@
 //! included) in every layout (contiguous, permuted, narrowed, strided, broadcast), in f32 and
 //! f64: exact for the correctly rounded ops, within the stated ulps for the math functions.
 
-use crate::ops_util::{make, normal, positive, random_shape, rng, ulps, values, KINDS};
+use super::ops_util::{make, normal, positive, random_shape, rng, ulps, values, KINDS};
 use rand::rngs::StdRng;
 use rand::Rng;
 use simdgrad::simd::SimdElement;

@@ -1,7 +1,7 @@
 //! The allocation-free variants: `_into` (write into a given tensor of any layout) and in-place
 //! (`map_`, `zip_`), their shape checks, and aliasing of output and input.
 
-use crate::ops_util::{make, normal, rng, values, Kind};
+use super::ops_util::{make, normal, rng, values, Kind};
 use simdgrad::ops::builtins::{Add, Exp, Mul, Relu, Sub, Sum};
 use simdgrad::{Error, Tensor};
 

@@ -2,7 +2,7 @@
 //! bit-identical results, and so do 1, 2 and 3 threads: each path and thread count is forced
 //! through the hidden `*_exec` knobs and compared.
 
-use crate::ops_util::{bits, make, normal, random_shape, rng, threads, Kind, KINDS};
+use super::ops_util::{bits, make, normal, random_shape, rng, threads, Kind, KINDS};
 use simdgrad::ops::builtins::{Add, Exp, Gelu, Max, Mul, Neg, Pow, Prod, Sum};
 use simdgrad::ops::{Exec, Path};
 use simdgrad::simd::SimdElement;

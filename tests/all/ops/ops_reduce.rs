@@ -1,7 +1,7 @@
 //! Reductions against a scalar f64 reference on random shapes and layouts (the reduced dim kept
 //! with size 1), MiniTorch's sum/mean cases, empty dims, NaN propagation, and `sum_to_shape`.
 
-use crate::ops_util::{make, normal, random_shape, rng, values, KINDS};
+use super::ops_util::{make, normal, random_shape, rng, values, KINDS};
 use simdgrad::simd::SimdElement;
 use simdgrad::Tensor;
 
@@ -177,7 +177,7 @@ fn sum_to_shape_sums_over_the_broadcast_dims() {
     let mut r = rng(23);
     let g = make::<f64>(
         &[4, 3, 5, 2],
-        crate::ops_util::Kind::Permuted,
+        super::ops_util::Kind::Permuted,
         &mut r,
         &mut normal,
     );
