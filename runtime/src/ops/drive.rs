@@ -8,7 +8,7 @@ use crate::parallel::{self, Parallelism};
 use crate::simd::SimdElement;
 use crate::{Result, Tensor};
 
-use super::plan::{alloc, walk_for, Reads};
+use super::plan::{alloc_overwritten, walk_for, Reads};
 use super::walk::{split_ranges, Walk};
 
 /// Elements gathered per batch on the index-walk path (a few KiB of stack per operand).
@@ -133,7 +133,7 @@ pub(crate) fn drive_fresh<E: SimdElement, const N: usize, const M: usize>(
 ) -> Result<[Vec<E>; M]> {
     let mut bufs: [Vec<E>; M] = core::array::from_fn(|_| Vec::new());
     for b in &mut bufs {
-        *b = alloc(op, layout.numel())?;
+        *b = alloc_overwritten(op, layout.numel())?;
     }
     let reads = Reads::new(&inputs);
     let walk = walk_for(layout, layouts);

@@ -168,7 +168,9 @@ impl<R: ReduceKernel, E: SimdElement, G: Geometry> WithSimd for ForwardPlane<'_,
         } = self;
         let ([kh, kw], [sh, sw]) = (G::window(s), G::stride(s));
         let ow = s.out[1];
-        if kh == 2 && kw == 2 && sw == 2 && interior(s, x.strides[3]) && pair::fits::<S, E>(ow) {
+        // 2×2 windows side by side over contiguous, unpadded rows: the pair kernels' case.
+        let pairs = kh == 2 && kw == 2 && sw == 2 && interior(s, x.strides[3]);
+        if pairs && pair::fits::<S, E>(ow) {
             // The CNN case: value and offset of each window from one read of its rows.
             let (c, rs) = (s.input[1], x.strides[2]);
             let base = x.position([plane / c, plane % c, 0, 0]);
@@ -180,7 +182,7 @@ impl<R: ReduceKernel, E: SimdElement, G: Geometry> WithSimd for ForwardPlane<'_,
             }
             return;
         }
-        if kh == 2 && kw == 2 && sw == 2 && interior(s, x.strides[3]) && narrow::<S, E>(s) {
+        if pairs && narrow::<S, E>(s) {
             // Rows narrower than a register: the windows' top rows and bottom rows, staged
             // each as one contiguous run, make the plane's windows a single row of `oh·ow`.
             let (c, rs, n) = (s.input[1], x.strides[2], 2 * ow);
@@ -385,12 +387,10 @@ impl<E: SimdElement> WithSimd for BackwardPlane<'_, '_, E> {
             dst.fill(E::ZERO);
         }
         let mut ok = true;
-        if disjoint
-            && [kh, kw] == [2, 2]
-            && s.padding == [[0, 0]; 2]
-            && gout.strides[3] == 1
-            && pair::fits::<S, E>(ow)
-        {
+        // Disjoint 2×2 windows, unpadded, with contiguous gradient rows: the pair kernels' case.
+        let pairs =
+            disjoint && [kh, kw] == [2, 2] && s.padding == [[0, 0]; 2] && gout.strides[3] == 1;
+        if pairs && pair::fits::<S, E>(ow) {
             for (y, arow) in at.chunks_exact(ow).enumerate() {
                 let grad = &gout.data[gout.position([bi, ci, y, 0])..][..ow];
                 let (d0, d1) = dst[2 * y * w..].split_at_mut(w);
@@ -398,13 +398,7 @@ impl<E: SimdElement> WithSimd for BackwardPlane<'_, '_, E> {
             }
             return ok;
         }
-        if disjoint
-            && [kh, kw] == [2, 2]
-            && s.padding == [[0, 0]; 2]
-            && gout.strides[3] == 1
-            && (oh == 1 || gout.strides[2] == ow)
-            && narrow::<S, E>(s)
-        {
+        if pairs && (oh == 1 || gout.strides[2] == ow) && narrow::<S, E>(s) {
             // As the narrow forward: the plane's windows as one row, through stage buffers.
             let n = 2 * ow;
             let (mut top, mut bottom) = ([E::ZERO; NARROW_STAGE], [E::ZERO; NARROW_STAGE]);
