@@ -383,9 +383,10 @@ fn fast_extreme_folds_match_the_exact_fold_on_every_backend() {
     }
 
     fn check<K: ReduceKernel, E: SimdElement>(k: K) {
-        // Miri runs the scalar backend only, a lane per register: short rows cover it.
+        // Miri runs the scalar backend only, a lane per register: one short row covers it (a
+        // partial column block of 5 rows; the 9-wide row doubled the longest Miri test).
         let lens: &[usize] = if cfg!(miri) {
-            &[1, 5, 9]
+            &[5]
         } else {
             &[1, 5, 16, 31, 64, 70]
         };
