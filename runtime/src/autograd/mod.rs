@@ -120,11 +120,12 @@ pub(crate) fn record<E: Element>(
         })
         .collect();
     let node = Arc::new(Node::new(op, edges, Arc::new(backward)));
-    if let Some(meta) = output.autograd_meta_mut() {
-        if meta.grad_fn.is_none() && !meta.requires_grad() {
-            meta.grad_fn = Some(node);
-            return output;
-        }
+    if let Some(meta) = output.autograd_meta_mut()
+        && meta.grad_fn.is_none()
+        && !meta.requires_grad()
+    {
+        meta.grad_fn = Some(node);
+        return output;
     }
     Tensor::from_parts_with_autograd(
         Arc::clone(output.storage()),

@@ -137,7 +137,7 @@ pub(crate) fn is_non_overlapping(layout: &Layout) -> bool {
         .shape()
         .iter()
         .zip(layout.strides())
-        .filter(|(&n, _)| n > 1)
+        .filter(|&(&n, _)| n > 1)
         .map(|(&n, &s)| (s, n))
         .collect();
     dims.sort_unstable();

@@ -80,15 +80,15 @@ pub(crate) fn check_forward<E: Copy>(
 ) -> Result<()> {
     s.check_view(op, "input", x, s.input_shape())?;
     s.check_view(op, "weight", w, s.weight_shape())?;
-    if let Some(bias) = bias {
-        if bias.len() != s.out_channels {
-            return Err(Error::LengthMismatch {
-                op,
-                what: "bias",
-                expected: s.out_channels,
-                got: bias.len(),
-            });
-        }
+    if let Some(bias) = bias
+        && bias.len() != s.out_channels
+    {
+        return Err(Error::LengthMismatch {
+            op,
+            what: "bias",
+            expected: s.out_channels,
+            got: bias.len(),
+        });
     }
     s.check_len(op, "output", out_len, s.output_shape())
 }

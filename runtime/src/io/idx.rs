@@ -299,7 +299,7 @@ fn check_labels(images: &Images, labels: &[u8], path: &Path, images_path: &Path)
             ),
         ));
     }
-    if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l > 9) {
+    if let Some((i, &l)) = labels.iter().enumerate().find(|&(_, &l)| l > 9) {
         return Err(format_err(
             &name,
             format!("label {l} at index {i} is not a digit 0..=9"),

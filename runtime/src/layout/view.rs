@@ -138,7 +138,7 @@ impl Layout {
             .shape
             .iter()
             .zip(&self.strides)
-            .filter(|(&n, _)| n != 1)
+            .filter(|&(&n, _)| n != 1)
             .unzip();
         Layout::from_parts(shape, strides, self.offset)
     }

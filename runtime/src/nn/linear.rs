@@ -54,14 +54,14 @@ impl<E: SimdElement> Linear<E> {
                 ),
             });
         }
-        if let Some(b) = &bias {
-            if b.shape() != [weight.shape()[0]] {
-                return Err(Error::ShapeMismatch {
-                    op: "Linear bias",
-                    lhs: weight.shape().to_vec(),
-                    rhs: b.shape().to_vec(),
-                });
-            }
+        if let Some(b) = &bias
+            && b.shape() != [weight.shape()[0]]
+        {
+            return Err(Error::ShapeMismatch {
+                op: "Linear bias",
+                lhs: weight.shape().to_vec(),
+                rhs: b.shape().to_vec(),
+            });
         }
         Ok(Self {
             weight: weight.detach().requires_grad_(true),

@@ -93,10 +93,11 @@ fn reference(s: &PoolShape, x: &[f64], g: &[f64], max: bool) -> (Vec<f64>, Vec<f
                     for q in 0..s.window[1] {
                         let r = (y * s.stride[0] + p).checked_sub(s.padding[0][0]);
                         let cc = (xo * s.stride[1] + q).checked_sub(s.padding[1][0]);
-                        if let (Some(r), Some(cc)) = (r, cc) {
-                            if r < h && cc < w {
-                                cells.push(plane * h * w + r * w + cc);
-                            }
+                        if let (Some(r), Some(cc)) = (r, cc)
+                            && r < h
+                            && cc < w
+                        {
+                            cells.push(plane * h * w + r * w + cc);
                         }
                     }
                 }

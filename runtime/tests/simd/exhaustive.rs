@@ -56,10 +56,10 @@ fn sweep(f: Func) -> (u64, f32) {
 fn exhaustive_f32_sweep_stays_within_the_documented_bound() {
     let only = std::env::var("SIMD_SWEEP").ok();
     for &(f, bound, _) in UNARY {
-        if let Some(list) = &only {
-            if !list.split(',').any(|n| n == name(f)) {
-                continue;
-            }
+        if let Some(list) = &only
+            && !list.split(',').any(|n| n == name(f))
+        {
+            continue;
         }
         let t = std::time::Instant::now();
         let (ulp, at) = sweep(f);

@@ -23,7 +23,7 @@ fn check_targets(op: &'static str, scores: &[usize], targets: &[usize]) -> Resul
             got: targets.len(),
         });
     }
-    if let Some((i, &t)) = targets.iter().enumerate().find(|(_, &t)| t >= c) {
+    if let Some((i, &t)) = targets.iter().enumerate().find(|&(_, &t)| t >= c) {
         return Err(Error::InvalidArgument {
             op,
             message: format!(

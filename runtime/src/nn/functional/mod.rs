@@ -52,7 +52,7 @@ pub fn dropout<E: SimdElement, R: Rng + ?Sized>(
     };
     let mask: Vec<E> = (0..x.numel())
         .map(|_| {
-            if rate < rng.gen::<f64>() {
+            if rate < rng.r#gen::<f64>() {
                 scale
             } else {
                 E::ZERO
