@@ -159,7 +159,7 @@ impl Plane {
 
     /// The outputs of a row taken window by window: the borders around a run, or all of them.
     #[inline(always)]
-    fn singles(&self, run: bool) -> impl Iterator<Item = usize> + use<> {
+    fn singles(&self, run: bool) -> impl Iterator<Item = usize> {
         let (left, right) = if run {
             (0..self.xa, self.xb..self.ow)
         } else {
@@ -233,12 +233,7 @@ impl<'a, 'x, E: Copy> PlaneInput<'a, 'x, E> {
     /// The elements of output `(y, xo)`'s window inside the input, row-major, each with its
     /// index in the plane (`r·w + col`): padded positions are skipped (any layout).
     #[inline(always)]
-    fn window(
-        &self,
-        g: &Plane,
-        y: usize,
-        xo: usize,
-    ) -> impl Iterator<Item = (usize, E)> + '_ + use<'_, E> {
+    fn window(&self, g: &Plane, y: usize, xo: usize) -> impl Iterator<Item = (usize, E)> + '_ {
         let (r0, r1) = g.span(0, y);
         let (c0, c1) = g.span(1, xo);
         let (w, bi, ci) = (g.w, self.bi, self.ci);
