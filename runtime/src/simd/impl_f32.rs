@@ -53,6 +53,7 @@ impl Prim for f32 {
     const EXP_RANGE: (f64, f64) = (-104.0, 89.0);
     const POW2_FAST_K: f64 = 124.0;
     const EXP_POLY: &'static [f64] = math::EXP_POLY_F32;
+    const EXP_Q: &'static [f64] = math::EXP_Q_F32;
     const LN_POLY: &'static [f64] = math::LN_POLY_F32;
     const POW_LOG_POLY: &'static [f64] = math::POW_LOG_TAYLOR.split_at(5).0;
     const LN2_HI: f64 = 0.693_147_182_464_599_6; // 0x3f317218
@@ -67,6 +68,13 @@ impl Prim for f32 {
     const MIN_POSITIVE: f64 = f32::MIN_POSITIVE as f64;
     const TRIG_MAX: f64 = 65_536.0;
 
+    #[inline(always)]
+    fn mul_pow2_rounded<S: Simd>(s: S, p: S::f32s, km: S::f32s, _k: S::f32s) -> S::f32s {
+        // km's bits are 1.5·2^23's plus k, and 1.5·2^23's low 9 bits are zero: shifting left by
+        // 23 leaves exactly k << 23 (two's complement), which adds k to p's exponent.
+        let k_exp = s.wrapping_dyn_shl_u32s(bytemuck::cast(km), s.splat_u32s(23));
+        bytemuck::cast(s.add_u32s(bytemuck::cast(p), k_exp))
+    }
     #[inline(always)]
     fn pow2i<S: Simd>(s: S, k: S::f32s) -> S::f32s {
         // k + (1.5·2^23 + 127) holds k + 127 in its low mantissa bits; shifting left by 23

@@ -49,6 +49,7 @@ impl Prim for f64 {
     const EXP_RANGE: (f64, f64) = (-746.0, 710.0);
     const POW2_FAST_K: f64 = 1020.0;
     const EXP_POLY: &'static [f64] = math::EXP_POLY_F64;
+    const EXP_Q: &'static [f64] = math::EXP_POLY_F64;
     const LN_POLY: &'static [f64] = math::LN_POLY_F64;
     const POW_LOG_POLY: &'static [f64] = math::POW_LOG_TAYLOR;
     const LN2_HI: f64 = core::f64::consts::LN_2;
@@ -63,6 +64,11 @@ impl Prim for f64 {
     const MIN_POSITIVE: f64 = f64::MIN_POSITIVE;
     const TRIG_MAX: f64 = 1_048_576.0;
 
+    #[inline(always)]
+    fn mul_pow2_rounded<S: Simd>(s: S, p: S::f64s, _km: S::f64s, k: S::f64s) -> S::f64s {
+        // pulp has no generic 64-bit add-to-exponent; the product by 2^k is exact here.
+        s.mul_f64s(p, Self::pow2i(s, k))
+    }
     #[inline(always)]
     fn pow2i<S: Simd>(s: S, k: S::f64s) -> S::f64s {
         if core::mem::size_of::<S::u32s>() == core::mem::size_of::<S::u64s>() {

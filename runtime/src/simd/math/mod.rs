@@ -38,7 +38,12 @@
 //! correctly rounded for every input, 139 s / 148 s on a loaded machine; all 2026-11-26, same
 //! command with `SIMD_SWEEP=cos` / `rsqrt` / `sqrt,recip`; "–" = not run). `tanh` was measured
 //! again after its f32 rewrite (one rounding of `e^{2|x|} − 1`, one division; 1 ulp before):
-//! 2 ulp at `-1.1615597e-4`, 15 s, 2026-11-27, `SIMD_SWEEP=tanh`. The dense columns
+//! 2 ulp at `-1.1615597e-4`, 15 s, 2026-11-27, `SIMD_SWEEP=tanh`. After `exp`'s fast-path
+//! rewrite (one-FMA rounding, minimax `Q`, Estrin; see `exp.rs`) the functions built on it were
+//! swept again on an AVX2 machine, 2026-11-27: `exp` 1 ulp (at `-3.278256e-7`, 43 s),
+//! `sigmoid` 2 ulp (at `-1.098797`, 45 s), `erf` 1 ulp (at `-1.1248e-41`, 37 s), `tanh` 2 ulp
+//! (at `-1.1615597e-4`, 31 s; with the minimax `Q` in its `expm1` it was 3 ulp, so `tanh`
+//! keeps the Taylor polynomial). The dense columns
 //! with `… --test simd -- --ignored --nocapture print_dense`.
 //!
 //! # Special values
@@ -98,7 +103,7 @@ mod fast_path_tests;
 
 pub(crate) use erf::erf;
 pub(crate) use exact::{ceil, floor, max, min, relu, round, signum};
-pub(crate) use exp::{exp, exp2, expm1};
+pub(crate) use exp::{exp, exp2, exp_fast, expm1};
 pub(crate) use log::{ln, log1p, log2};
 pub(crate) use pow::{powf, powi, rsqrt};
 pub(crate) use tanh_sigmoid::{sigmoid, tanh};
@@ -126,6 +131,17 @@ pub(crate) const EXP_POLY_F64: &[f64] = &[
 /// The first six of [`EXP_POLY_F64`], up to `1/7!` (f32): truncation error below 6e-9
 /// relative.
 pub(crate) const EXP_POLY_F32: &[f64] = EXP_POLY_F64.split_at(6).0;
+/// `Q(r) = C[0] + C[1]·r + … + C[4]·r^4 ≈ (e^r − 1 − r)/r²`, minimax for the relative error of
+/// `1 + r + r²·Q(r)` against `e^r` on `|r| <= ln2/2 · 1.0005`, rounded to f32 (3.6e-9 relative
+/// with these coefficients, 0.06 ulp; written as f32 values): `exp`'s polynomial for f32, one term shorter than the
+/// Taylor one of [`EXP_POLY_F32`] and more accurate.
+pub(crate) const EXP_Q_F32: &[f64] = &[
+    0.499_999_94_f32 as f64,
+    0.166_665_21_f32 as f64,
+    0.041_668_39_f32 as f64,
+    0.008_368_745_f32 as f64,
+    0.001_381_454_f32 as f64,
+];
 /// fdlibm `logf` coefficients `Lg1..Lg4` (in `s²`).
 pub(crate) const LN_POLY_F32: &[f64] = &[
     f32::from_bits(0x3f2a_aaaa) as f64,
@@ -191,6 +207,8 @@ pub(crate) trait Prim: Bits {
     const POW2_FAST_K: f64;
     /// [`EXP_POLY_F32`] or [`EXP_POLY_F64`].
     const EXP_POLY: &'static [f64];
+    /// `Q` of `exp`'s `e^r = 1 + r·(1 + r·Q(r))`: [`EXP_Q_F32`] or [`EXP_POLY_F64`].
+    const EXP_Q: &'static [f64];
     /// [`LN_POLY_F32`] or [`LN_POLY_F64`].
     const LN_POLY: &'static [f64];
     /// `T'(z)` of `ln m = 2s + s³·(2/3 + z·T'(z))`, `z = s²` (Taylor: `2/5, 2/7, …`).
@@ -220,6 +238,10 @@ pub(crate) trait Prim: Bits {
     /// Largest `|x|` reduced in-vector by `sin`/`cos`; beyond it lanes use scalar libm.
     const TRIG_MAX: f64;
 
+    /// `p·2^k` for a normal `p` and a normal result, where `km = k + 1.5·2^MANT_BITS` is the
+    /// rounding sum `k` came from (f32: `k << 23` read off `km`'s bits and added to `p`'s
+    /// exponent field, one integer operation; f64: a product by [`Prim::pow2i`]).
+    fn mul_pow2_rounded<S: Simd>(s: S, p: Self::V<S>, km: Self::V<S>, k: Self::V<S>) -> Self::V<S>;
     /// `2^k` for integer-valued `k` in the normal exponent range.
     fn pow2i<S: Simd>(s: S, k: Self::V<S>) -> Self::V<S>;
     /// Unbiased exponent of a positive normal `x`, as a float.
@@ -243,6 +265,34 @@ pub(crate) fn poly<S: Simd, E: Prim>(s: S, x: E::V<S>, coeffs: &[f64]) -> E::V<S
     while i > 0 {
         i -= 1;
         acc = E::fma(s, acc, x, c::<S, E>(s, coeffs[i]));
+    }
+    acc
+}
+
+/// The same polynomial as [`poly`] in Estrin's split: pairs `coeffs[2i] + coeffs[2i+1]·x`
+/// (independent of each other), then Horner in `x2 = x²` over the pairs. One multiplication
+/// more than Horner (`x2`, often needed anyway) but about half the dependency chain, which is
+/// what bounds a loop whose registers each wait on a long chain of FMAs.
+#[inline(always)]
+pub(crate) fn poly_estrin<S: Simd, E: Prim>(
+    s: S,
+    x: E::V<S>,
+    x2: E::V<S>,
+    coeffs: &[f64],
+) -> E::V<S> {
+    let pair = |i: usize| {
+        if i + 1 < coeffs.len() {
+            E::fma(s, c::<S, E>(s, coeffs[i + 1]), x, c::<S, E>(s, coeffs[i]))
+        } else {
+            c::<S, E>(s, coeffs[i])
+        }
+    };
+    let pairs = coeffs.len().div_ceil(2);
+    let mut acc = pair(2 * (pairs - 1));
+    let mut j = pairs - 1;
+    while j > 0 {
+        j -= 1;
+        acc = E::fma(s, acc, x2, pair(2 * j));
     }
     acc
 }

@@ -2,52 +2,28 @@
 //! feed it (`x − m`, or a log-probability), and the backend's one-instruction `max`.
 //!
 //! The exp pass is compute-bound (a 1024-wide row sits in L1), so its cost is the number of
-//! vector operations per register. The DSL's general `exp` (1 ulp over the whole f32 range)
-//! spends about nineteen: a range test on `|x|`, rounding by add-and-subtract, a degree-7
-//! polynomial, and a separate `2^k` construction. Here `d ≤ 0` is known, which allows:
+//! vector operations per register. The general `exp` spends about four of them on a range test
+//! of `|x|`; here `d ≤ 0` is known, so one compare `d ≥ −86.5` (NaN fails it) is enough:
+//! `k = round(d·log2 e)` then lies in `[−125, 0]`, where the general exp's fast formula
+//! (`math::exp_fast`: one-FMA rounding, `1 + r·(1 + r·Q(r))` with a minimax `Q`, `2^k` added
+//! to the exponent field) still gives a normal `p·2^k` (`p ≥ 2^−½`) and no clamp could act,
+//! so it returns the general `exp`'s bits.
 //!
-//! - one range test `d ≥ −86.5` (NaN fails it): `k = round(d·log2 e)` then lies in `[−125, 0]`,
-//!   so `p·2^k` is a normal number (`p ≥ 2^−½` below) and no argument clamp can act;
-//! - `t = d·log2 e + 1.5·2^23` in one fused multiply-add: `t`'s bits are the magic's plus `k`,
-//!   so `k` shifted left by 23 is `t`'s bits shifted (one integer operation), and `k = t − magic`;
-//! - the scaling `p·2^k` adds `k << 23` to `p`'s exponent field (one integer addition, exact
-//!   for a normal result) instead of multiplying by a constructed `2^k`: the floating-point
-//!   pipes, which bound this loop, get one operation fewer per register;
-//! - a degree-6 polynomial `1 + r + r²·Q(r)` (`Q` minimax on `|r| ≤ ln2/2`, relative error
-//!   3.6e-9 with its f32 coefficients, 0.06 ulp), evaluated as `1 + r·(1 + r·Q(r))` so that
-//!   `e^0` is exactly 1.
-//!
-//! About eleven operations per register remain. In a register with a lane below `−86.5`
-//! (underflow, `−inf`) or NaN, those lanes take the general `exp`, so `−inf` entries still give
-//! exactly 0 and NaN propagates. Accuracy: within 1 ulp of the correctly rounded `e^d` (tested on every backend
-//! over a dense sample of `[−86.5, 0]`); all backends evaluate the same fused operations, so they
-//! agree bit for bit.
+//! In a register with a lane below `−86.5` (underflow, `−inf`) or NaN, those lanes take the
+//! general `exp`, so `−inf` entries still give exactly 0 and NaN propagates. Accuracy: within
+//! 1 ulp of the correctly rounded `e^d` (tested on every backend over a dense sample of
+//! `[−86.5, 0]`); all backends evaluate the same fused operations, so they agree bit for bit.
 //!
 //! The row maximum uses the backend's plain `max` (one instruction) instead of an exact
 //! NaN-propagating fold: whichever way a backend orders NaN, a row holding NaN (or `+inf`, via
 //! `inf − inf`) ends up NaN through the exp pass, as in the generic kernel.
 
-use pulp::{bytemuck, Simd};
+use pulp::Simd;
 
 use super::rows::RowMath;
+use crate::simd::math;
 use crate::simd::SimdElement;
 
-/// `1.5·2^23`: adding it rounds to an integer, and the sum's bits are its bits plus `k` (whose
-/// low 9 bits are zero, so shifting the sum's bits left by 23 leaves `k << 23`).
-const MAGIC: f32 = 12_582_912.0;
-const LOG2E: f32 = core::f32::consts::LOG2_E;
-/// `ln 2` rounded to f32 (`0x3f317218`) and the rounding error, for a two-step reduction.
-const LN2_HI: f32 = core::f32::consts::LN_2;
-const LN2_LO: f32 = -1.904_654_3e-9;
-/// `Q(r) = C[0] + C[1]·r + … + C[4]·r^4 ≈ (e^r − 1 − r)/r²`, minimax (relative error of
-/// `1 + r + r²·Q(r)` against `e^r`) on `|r| ≤ ln2/2 · 1.0005`.
-const C: [f32; 5] = [
-    0.499_999_94,
-    0.166_665_21,
-    0.041_668_39,
-    0.008_368_745,
-    0.001_381_454,
-];
 /// Smallest `d` of the fast path.
 const FAST_MIN: f32 = -86.5;
 
@@ -88,18 +64,7 @@ fn exp_log_prob<S: Simd>(s: S, y: S::f32s) -> S::f32s {
 /// `e^d` for `−86.5 ≤ d ≤ 0`; other lanes hold unspecified values.
 #[inline(always)]
 fn exp_fast<S: Simd>(s: S, d: S::f32s) -> S::f32s {
-    let t = s.mul_add_f32s(d, s.splat_f32s(LOG2E), s.splat_f32s(MAGIC));
-    let k = s.sub_f32s(t, s.splat_f32s(MAGIC));
-    let r = s.mul_add_f32s(k, s.splat_f32s(-LN2_HI), d);
-    let r = s.mul_add_f32s(k, s.splat_f32s(-LN2_LO), r);
-    let mut q = s.splat_f32s(C[4]);
-    for &c in C[..4].iter().rev() {
-        q = s.mul_add_f32s(q, r, s.splat_f32s(c));
-    }
-    let one = s.splat_f32s(1.0);
-    let p = s.mul_add_f32s(s.mul_add_f32s(q, r, one), r, one);
-    let k_exp = s.wrapping_dyn_shl_u32s(bytemuck::cast(t), s.splat_u32s(23));
-    bytemuck::cast(s.add_u32s(bytemuck::cast(p), k_exp))
+    math::exp_fast::<S, f32>(s, d)
 }
 
 /// f32's row functions: the specialised exponential and the backend's plain `max`.
