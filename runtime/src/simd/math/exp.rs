@@ -48,29 +48,27 @@ fn exp_poly<S: Simd, E: Prim>(s: S, r: E::V<S>) -> E::V<S> {
 
 /// `e^r − 1` for `|r| <= ln2/2 (+ a little)`.
 #[inline(always)]
-pub(crate) fn expm1_poly<S: Simd, E: Prim>(s: S, r: E::V<S>) -> E::V<S> {
+fn expm1_poly<S: Simd, E: Prim>(s: S, r: E::V<S>) -> E::V<S> {
     let p = poly::<S, E>(s, r, E::EXP_POLY);
     E::fma(s, <E as SimdElement>::mul(s, r, r), p, r)
 }
 
-/// `(k, r)` with `x = k·ln2 + r`, `|r| <= ln2/2`, `k` integer-valued.
+/// `(k, r)` with `x = k·ln2 + r`, `|r| <= ln2/2`, `k` integer-valued: `k` rounded by
+/// [`round_even`] after a separate product (the double-word paths' reduction; `exp` itself has
+/// [`exp_reduce`]).
 #[inline(always)]
 fn reduce_ln2<S: Simd, E: Prim>(s: S, x: E::V<S>) -> (E::V<S>, E::V<S>) {
     let k = round_even::<S, E>(s, <E as SimdElement>::mul(s, x, c::<S, E>(s, LOG2E)));
-    let nk = <E as SimdElement>::neg(s, k);
-    let r = E::fma(s, nk, c::<S, E>(s, E::LN2_HI), x);
-    let r = E::fma(s, nk, c::<S, E>(s, E::LN2_LO), r);
-    (k, r)
+    (k, cody_waite::<S, E>(s, k, x))
 }
 
-/// [`reduce_ln2`] with the constants negated instead of `k` (one operation fewer): `−k·c` and
-/// `k·(−c)` are the same exact product, so `r` has the same bits.
+/// `x − k·ln2` in two FMAs with the constants negated (`k·(−c)` is the same exact product as
+/// `−k·c`, one negation fewer): the first step is exact, the second adds `ln2`'s rounding
+/// error.
 #[inline(always)]
-pub(crate) fn reduce_ln2_fast<S: Simd, E: Prim>(s: S, x: E::V<S>) -> (E::V<S>, E::V<S>) {
-    let k = round_even::<S, E>(s, <E as SimdElement>::mul(s, x, c::<S, E>(s, LOG2E)));
+fn cody_waite<S: Simd, E: Prim>(s: S, k: E::V<S>, x: E::V<S>) -> E::V<S> {
     let r = E::fma(s, k, c::<S, E>(s, -E::LN2_HI), x);
-    let r = E::fma(s, k, c::<S, E>(s, -E::LN2_LO), r);
-    (k, r)
+    E::fma(s, k, c::<S, E>(s, -E::LN2_LO), r)
 }
 
 /// `p · 2^k` for `|k|` up to twice the exponent range, rounding once at the end (so subnormal
@@ -122,9 +120,7 @@ pub(crate) fn exp_reduce<S: Simd, E: Prim>(s: S, x: E::V<S>) -> (E::V<S>, E::V<S
     let magic = c::<S, E>(s, 1.5 * (1u64 << E::MANT_BITS) as f64);
     let km = E::fma(s, x, c::<S, E>(s, LOG2E), magic);
     let k = <E as SimdElement>::sub(s, km, magic);
-    let r = E::fma(s, k, c::<S, E>(s, -E::LN2_HI), x);
-    let r = E::fma(s, k, c::<S, E>(s, -E::LN2_LO), r);
-    (km, k, r)
+    (km, k, cody_waite::<S, E>(s, k, x))
 }
 
 /// `e^r = 1 + r·(1 + r·Q(r))` for `|r| <= ln2/2` ([`Prim::EXP_Q`]); nested so that `e^0` is
@@ -160,7 +156,7 @@ pub(crate) fn exp_dw<S: Simd, E: Prim>(s: S, h: E::V<S>, l: E::V<S>) -> E::V<S> 
 /// [`exp_dw`] for `|h| <= exp_fast_max()`: one `2^k` factor, no clamp.
 #[inline(always)]
 pub(crate) fn exp_dw_fast<S: Simd, E: Prim>(s: S, h: E::V<S>, l: E::V<S>) -> E::V<S> {
-    let (k, r) = reduce_ln2_fast::<S, E>(s, h);
+    let (k, r) = reduce_ln2::<S, E>(s, h);
     let r = <E as SimdElement>::add(s, r, l);
     <E as SimdElement>::mul(s, exp_poly::<S, E>(s, r), E::pow2i(s, k))
 }
@@ -234,7 +230,7 @@ pub(crate) fn expm1_dw<S: Simd, E: Prim>(s: S, x: E::V<S>) -> (E::V<S>, E::V<S>)
 /// [`expm1_dw`] for `|x| <= EXPM1_FAST_MAX`, where neither clamp of the exact path acts.
 #[inline(always)]
 pub(crate) fn expm1_dw_fast<S: Simd, E: Prim>(s: S, x: E::V<S>) -> (E::V<S>, E::V<S>) {
-    let (k, r) = reduce_ln2_fast::<S, E>(s, x);
+    let (k, r) = reduce_ln2::<S, E>(s, x);
     expm1_dw_tail::<S, E>(s, k, r)
 }
 

@@ -133,7 +133,7 @@ pub(crate) const EXP_POLY_F64: &[f64] = &[
 pub(crate) const EXP_POLY_F32: &[f64] = EXP_POLY_F64.split_at(6).0;
 /// `Q(r) = C[0] + C[1]·r + … + C[4]·r^4 ≈ (e^r − 1 − r)/r²`, minimax for the relative error of
 /// `1 + r + r²·Q(r)` against `e^r` on `|r| <= ln2/2 · 1.0005`, rounded to f32 (3.6e-9 relative
-/// with these coefficients, 0.06 ulp; written as f32 values): `exp`'s polynomial for f32, one term shorter than the
+/// with these coefficients, 0.06 ulp): `exp`'s polynomial for f32, one term shorter than the
 /// Taylor one of [`EXP_POLY_F32`] and more accurate.
 pub(crate) const EXP_Q_F32: &[f64] = &[
     0.499_999_94_f32 as f64,

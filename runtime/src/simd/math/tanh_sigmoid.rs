@@ -71,12 +71,13 @@ fn tanh_magnitude<S: Simd, E: Prim>(s: S, a: E::V<S>, exact: bool) -> E::V<S> {
 }
 
 /// `e^x − 1` for `0 <= x <= 2·TANH_SAT` (or NaN), rounded once: `2^k·q + (2^k − 1)` in one FMA,
-/// where `e^r − 1 = q = r + r²·Q(r)` after the reduction `x = k·ln2 + r` of `exp_fast`
-/// (its one-FMA rounding, and the Taylor polynomial in Estrin's split: the shorter dependency
-/// chain took `tanh` of 2^15 L2-resident inputs from 23.5 to 21.5 µs on an AVX2 Zen 3, fastest
-/// of 8 alternating runs per build, 2026-11-27). `2^k − 1` is exact up to `k = 24`; past it only the rounding of a result that
-/// `tanh` turns into 1 changes. For `k = 0` (`x < ln2/2`) `m = q` keeps `q`'s small relative
-/// error, so tiny and subnormal `x` give `tanh(a) = 2a/2 = a` exactly.
+/// where `e^r − 1 = q = r + r²·P(r)` ([`expm1_reduced`]: the Taylor `P` in Estrin's split)
+/// after `exp`'s reduction `x = k·ln2 + r` ([`exp_reduce`]). The shorter dependency chain took
+/// `tanh` of 2^15 L2-resident inputs from 23.5 to 21.5 µs on an AVX2 Zen 3 (fastest of 8
+/// alternating runs per build, 2026-11-27). `2^k − 1` is exact up to `k = 24`; past it only the
+/// rounding of a result that `tanh` turns into 1 changes. For `k = 0` (`x < ln2/2`) `m = q`
+/// keeps `q`'s small relative error, so tiny and subnormal `x` give `tanh(a) = 2a/2 = a`
+/// exactly.
 #[inline(always)]
 fn expm1_fma<S: Simd, E: Prim>(s: S, x: E::V<S>) -> E::V<S> {
     let (_, k, r) = exp_reduce::<S, E>(s, x);

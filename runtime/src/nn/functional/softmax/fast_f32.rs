@@ -38,7 +38,7 @@ fn exp_nonpositive<S: Simd>(s: S, d: S::f32s) -> S::f32s {
 /// `[−86.5, 0]`), the general `exp` on the others.
 #[inline(always)]
 fn exp_where<S: Simd>(s: S, d: S::f32s, fast: S::m32s) -> S::f32s {
-    let e = exp_fast(s, d);
+    let e = math::exp_fast::<S, f32>(s, d);
     if <f32 as SimdElement>::first_true(s, <f32 as SimdElement>::not(s, fast))
         < <f32 as SimdElement>::lanes::<S>()
     {
@@ -59,12 +59,6 @@ fn exp_log_prob<S: Simd>(s: S, y: S::f32s) -> S::f32s {
         <f32 as SimdElement>::le(s, y, s.splat_f32s(0.0)),
     );
     exp_where(s, y, fast)
-}
-
-/// `e^d` for `−86.5 ≤ d ≤ 0`; other lanes hold unspecified values.
-#[inline(always)]
-fn exp_fast<S: Simd>(s: S, d: S::f32s) -> S::f32s {
-    math::exp_fast::<S, f32>(s, d)
 }
 
 /// f32's row functions: the specialised exponential and the backend's plain `max`.
