@@ -1,8 +1,9 @@
 //! Generated map and zip kernels against the naive index loop, the plain loop and hand-written
 //! pulp, at N = 2^20 (L3-resident) and 2^24 (DRAM); and each map's generated backward against
 //! its forward, out of place and in place (overwriting the upstream gradient, as autograd does
-//! when it owns it; the gradient is refreshed outside the timed call). Throughput counts each
-//! input read once and the output written once.
+//! when it owns it; the gradient is refreshed outside the timed call); and `tanh` on inputs that
+//! straddle its saturation threshold. Throughput counts each input read once and the output
+//! written once.
 
 use std::time::Duration;
 
@@ -100,5 +101,23 @@ fn map_backward(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, maps, zips, map_backward);
+/// `tanh` on 2^20 inputs spread over `[-10, 10)`: about half of the 8- or 16-lane registers
+/// mix lanes past f32's saturation threshold (9.1) with lanes below it, so any per-register
+/// branch on the range is unpredictable. Against the plain loop and the hand-written kernel on
+/// the same data.
+fn map_straddling(c: &mut Criterion) {
+    let n = 1 << 20;
+    let x: Vec<f32> = input(n, 1).iter().map(|v| 2.0 * v).collect();
+    let mut out = vec![0.0; n];
+    let op = MapOp::Tanh;
+    let mut g = c.benchmark_group(format!("map_straddling/{}/n={n}", op.name()));
+    configure(&mut g, n);
+    g.throughput(Throughput::Bytes(MapOp::bytes(n) as u64));
+    for imp in [Impl::Generated, Impl::Plain, Impl::PulpHand] {
+        g.bench_function(imp.name(), |b| b.iter(|| op.run(imp, &x, &mut out)));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, maps, zips, map_backward, map_straddling);
 criterion_main!(benches);

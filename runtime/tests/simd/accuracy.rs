@@ -415,6 +415,14 @@ fn special_values_are_exact() {
         (Tanh, -0.0, -0.0),
         (Tanh, 10.0, 1.0),
         (Tanh, -inf, -1.0),
+        // Both sides of f32's saturation threshold 9.1 (f32 clamps |x| to it, without a
+        // branch), and far past it.
+        (Tanh, 9.1, 1.0),
+        (Tanh, -9.100_001, -1.0),
+        (Tanh, 9.099_999, 1.0),
+        (Tanh, 1e30, 1.0),
+        (Tanh, -f32::MAX, -1.0),
+        (Tanh, inf, 1.0),
         (Sigmoid, -inf, 0.0),
         (Sigmoid, inf, 1.0),
         (Sigmoid, 0.0, 0.5),
