@@ -415,11 +415,15 @@ fn special_values_are_exact() {
         (Tanh, -0.0, -0.0),
         (Tanh, 10.0, 1.0),
         (Tanh, -inf, -1.0),
-        // Both sides of f32's saturation threshold 9.1 (f32 clamps |x| to it, without a
-        // branch), and far past it.
+        // Both sides of the saturation thresholds, f32's 9.1 and f64's 19.5 (tanh clamps |x|
+        // to them, without a branch), and far past them; the f64 rows below check the cases
+        // whose correctly rounded f64 result is also ±1 (the 19.5 ones).
         (Tanh, 9.1, 1.0),
         (Tanh, -9.100_001, -1.0),
         (Tanh, 9.099_999, 1.0),
+        (Tanh, 19.5, 1.0),
+        (Tanh, -19.500_002, -1.0),
+        (Tanh, 19.499_998, 1.0),
         (Tanh, 1e30, 1.0),
         (Tanh, -f32::MAX, -1.0),
         (Tanh, inf, 1.0),
