@@ -64,12 +64,14 @@
 //!   backend (CPUs without AVX2/FMA) the FMA is done in software: correct but slow.
 //! * `max`/`min`/`clamp`/`relu` use explicit compares and selects: NaN propagates (PyTorch
 //!   semantics), never x86's "second operand" rule.
-//! * The exp family (`exp`, `exp2`, `expm1`, and through them `tanh`, `sigmoid`, `erf`,
-//!   `powf`) tests once per register whether every lane is in the range where the argument
-//!   clamps are no-ops and a single `2^k` keeps the result normal; if so it skips the clamps and
-//!   scales by one `2^k` instead of two (same bits: tested against the exact path on every
-//!   backend, and for every f32 of the fast range). Registers with any lane outside (NaN, ±inf,
-//!   overflow, gradual underflow) take the exact path.
+//! * The exp family (`exp`, `exp2`, `expm1`, and through them `sigmoid`, `erf`, `powf`) tests
+//!   once per register whether every lane is in the range where the argument clamps are no-ops
+//!   and a single `2^k` keeps the result normal; if so it skips the clamps and scales by one
+//!   `2^k` instead of two (same bits: tested against the exact path on every backend, and for
+//!   every f32 of the fast range). Registers with any lane outside (NaN, ±inf, overflow, gradual
+//!   underflow) take the exact path. `tanh` has no such branch: it clamps `|x|` to its
+//!   saturation threshold, inside its fast range, so inputs that straddle the threshold cost no
+//!   mispredictions.
 //! * `sin`/`cos` reduce by π/2 in vector registers for `|x| ≤ 65536` (f32) / `2^20` (f64); lanes
 //!   beyond that are computed by the scalar libm function (a rare, slower path).
 //! * `powf` is `exp(y·ln|x|)` with `ln` as a double-word (`ln m = 2s + s³·T(s²)`, leading
