@@ -30,7 +30,8 @@ use crate::simd::SimdElement;
 /// stays NaN. So there is no branch: a compare and a blend replace the range test that chose
 /// between a fast and an exact path, which registers mixing saturated and unsaturated lanes
 /// mispredicted about half the time. 2^20 inputs straddling the threshold (AVX2 Zen 3,
-/// 2026-11-27, medians): f32 over `[−10, 10]` 1.43–1.57 ms with the branch, 0.86–0.90 ms
+/// 2026-11-27, medians of a scratch harness calling `Tanh.forward`, old and new builds
+/// alternated; the criterion figures, `map_straddling`, are in BENCHMARKS.md): f32 over `[−10, 10]` 1.43–1.51 ms with the branch, 0.68–0.86 ms
 /// without; f64 over `[−23, 23]` 5.36–5.66 against 4.34–4.64 ms. In-range inputs run as fast
 /// as before.
 #[inline(always)]
