@@ -39,6 +39,25 @@ use simdgrad_workspace::ops;
 
 use card::Line;
 
+/// `--help`'s text: the options of the module documentation above.
+const USAGE: &str = "\
+Usage: cargo run --release --example bench_card [-- OPTIONS]
+
+Measures the bench card's rows on 1 and 2 threads and prints one line per row
+(BENCH simdgrad <op> <shape> <threads> <median_ms> <value> <unit>), then the
+figures against this machine's measured limits and baselines, and the targets.
+
+Options:
+  --quick         fewer calls per row (still >= 10 timed)
+  --cpu-time      time 1-thread rows on the thread's CPU clock (shared, busy machines);
+                  2-thread rows always read the wall clock
+  --markdown      print the tables as markdown
+  --write FILE    rewrite the generated block of FILE (BENCHMARKS.md) and write the
+                  chart to docs/bench-chart.svg next to it
+  --chart FILE    write the chart (SVG) to FILE
+  -h, --help      print this text
+";
+
 /// The command-line options.
 pub struct Options {
     pub quick: bool,
@@ -63,6 +82,10 @@ impl Options {
         let mut it = args.iter();
         while let Some(a) = it.next() {
             match a.as_str() {
+                "-h" | "--help" => {
+                    print!("{USAGE}");
+                    std::process::exit(0);
+                }
                 "--quick" => o.quick = true,
                 "--markdown" => o.markdown = true,
                 "--cpu-time" => o.clock = Clock::ThreadCpu,
@@ -81,7 +104,7 @@ impl Options {
                 _ => {
                     return Err(format!(
                         "unknown option {a}; options: --quick, --cpu-time, --markdown, \
-                         --write FILE, --chart FILE"
+                         --write FILE, --chart FILE, --help"
                     ))
                 }
             }

@@ -34,8 +34,9 @@
 //!   detected (PyTorch's version counters are not implemented): do not modify tensors that
 //!   take part in a graph before its backward has run.
 //!
-//! # For op authors: [`record`]
-//! An op computes its output with gradient recording irrelevant, then hands it to `record`
+//! # For op authors inside this crate: `record`
+//! `record` and `needs_grad` are crate-private: users add differentiable ops through the kernel
+//! DSL, whose derivatives the macro derives. An op computes its output with gradient recording irrelevant, then hands it to `record`
 //! with its inputs and a backward closure:
 //!
 //! ```ignore
@@ -47,7 +48,7 @@
 //! ```
 //! `backward(grad_output)` returns one `Option` per input, each `None` or a gradient of exactly
 //! that input's shape (reduce broadcast gradients first); a wrong count or shape is reported
-//! as an error by `backward()`, naming the op. Use [`needs_grad`] to skip building saved state
+//! as an error by `backward()`, naming the op. Use `needs_grad` to skip building saved state
 //! when nothing will be recorded, and capture `input.requires_grad()` to skip computing a
 //! gradient nobody needs (returning `None` for it).
 

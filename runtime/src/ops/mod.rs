@@ -1,6 +1,6 @@
 //! Tensor-level ops: the drivers that run generated kernels on tensors of any layout
-//! ([`Tensor::map`], [`Tensor::zip`] with NumPy broadcasting, [`Tensor::reduce`] and
-//! [`Tensor::reduce_all`], their `_into` and in-place variants), the built-in ops declared with
+//! ([`Tensor::map`](crate::Tensor::map), [`Tensor::zip`](crate::Tensor::zip) with NumPy broadcasting, [`Tensor::reduce`](crate::Tensor::reduce) and
+//! [`Tensor::reduce_all`](crate::Tensor::reduce_all), their `_into` and in-place variants), the built-in ops declared with
 //! the kernel DSL ([`builtins`], [`compare`]), and operator overloading.
 //!
 //! ```
@@ -32,7 +32,7 @@
 //! Every op records itself (when grad mode is on and an input requires grad) with a backward
 //! built from the kernel's *derived* derivative: `MapKernel::backward` (or
 //! `backward_with_output` for `exp`, `sigmoid`, `tanh`, `sqrt`), `ZipKernel::backward` then
-//! [`Tensor::sum_to_shape`] for broadcast inputs, `ReduceKernel::backward` per reduced slice.
+//! [`Tensor::sum_to_shape`](crate::Tensor::sum_to_shape) for broadcast inputs, `ReduceKernel::backward` per reduced slice.
 //! The `_into` and in-place variants are not recorded.
 
 mod arith;

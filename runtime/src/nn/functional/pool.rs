@@ -122,7 +122,7 @@ impl<E: SimdElement> Tensor<E> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] if the input is not 4-D, a window or stride is zero, a
+    /// [`crate::Error::InvalidArgument`] if the input is not 4-D, a window or stride is zero, a
     /// padding is not smaller than its window, or a window is larger than the padded input.
     pub fn avg_pool2d(
         &self,
@@ -161,7 +161,7 @@ impl<E: SimdElement> Tensor<E> {
     /// along the last axis in row-major order. Built from views, so differentiable.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] if the input is not 4-D or the tile does not divide it.
+    /// [`crate::Error::InvalidArgument`] if the input is not 4-D or the tile does not divide it.
     pub fn tile(&self, kh: usize, kw: usize) -> Result<Tensor<E>> {
         pool::tile(self, [kh, kw])
     }
