@@ -34,23 +34,8 @@
 //!   detected (PyTorch's version counters are not implemented): do not modify tensors that
 //!   take part in a graph before its backward has run.
 //!
-//! # For op authors inside this crate: `record`
-//! `record` and `needs_grad` are crate-private: users add differentiable ops through the kernel
-//! DSL, whose derivatives the macro derives. An op computes its output with gradient recording irrelevant, then hands it to `record`
-//! with its inputs and a backward closure:
-//!
-//! ```ignore
-//! let out = /* forward */;
-//! let (a, b) = (a.clone(), b.clone()); // saved tensors are handles: no data is copied
-//! Ok(autograd::record("mul", out, &[&a0, &b0], move |g| {
-//!     Ok(vec![Some(mul(g, &b)?.sum_to_shape(a.shape())?), Some(mul(g, &a)?.sum_to_shape(b.shape())?)])
-//! }))
-//! ```
-//! `backward(grad_output)` returns one `Option` per input, each `None` or a gradient of exactly
-//! that input's shape (reduce broadcast gradients first); a wrong count or shape is reported
-//! as an error by `backward()`, naming the op. Use `needs_grad` to skip building saved state
-//! when nothing will be recorded, and capture `input.requires_grad()` to skip computing a
-//! gradient nobody needs (returning `None` for it).
+//! Users add differentiable ops through the kernel DSL (the macro derives their derivatives);
+//! the crate's own ops attach their graph nodes with a crate-private `record`.
 
 mod accumulate;
 mod backward;
@@ -91,6 +76,18 @@ pub(crate) fn owns_uniquely<E: Element>(grad: &Tensor<E>) -> bool {
 /// `backward(grad_output)` gets the gradient of the output (shape of `output`, any layout,
 /// possibly broadcast) and returns one optional gradient per input, each of that input's
 /// shape. It runs in a `no_grad` scope, at most once per backward pass.
+///
+/// A wrong count or shape of gradients is reported as an error by `backward()`, naming the
+/// op. Use `needs_grad` to skip building saved state when nothing will be recorded, and
+/// capture `input.requires_grad()` to skip computing a gradient nobody needs (returning `None`
+/// for it). A sketch of `mul`'s recording (saved tensors are handles: no data is copied):
+///
+/// ```text
+/// let (a, b) = (a0.clone(), b0.clone());
+/// Ok(autograd::record("mul", out, &[&a0, &b0], move |g| {
+///     Ok(vec![Some(mul(g, &b)?.sum_to_shape(a.shape())?), Some(mul(g, &a)?.sum_to_shape(b.shape())?)])
+/// }))
+/// ```
 ///
 /// The returned handle carries the node. When `output` is uniquely owned (the usual case: an
 /// op's freshly made result) the node is attached in place; otherwise a new handle on the same

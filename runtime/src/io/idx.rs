@@ -5,8 +5,9 @@
 //! gzip-compressed (detected by the `1f 8b` magic, not the file name). A header whose dims promise
 //! more data than the file holds fails before anything of that size is allocated.
 //!
-//! ```no_run
-//! let mnist = simdgrad::io::idx::load_mnist("data/mnist-subset").unwrap();
+//! ```
+//! // The subset the demo ships (`data/mnist-subset` at the workspace root).
+//! let mnist = simdgrad::io::idx::load_mnist("../data/mnist-subset").unwrap();
 //! let x = mnist.train_images.to_tensor().unwrap(); // (n, 1, 28, 28) in [0, 1]
 //! assert_eq!(x.shape()[0], mnist.train_labels.len());
 //! ```
