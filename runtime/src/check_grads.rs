@@ -151,7 +151,9 @@ impl std::error::Error for GradCheckFailure {}
 ///
 /// # Errors
 /// [`GradCheckFailure::Mismatch`] for the first element (or direction) out of tolerance;
-/// [`GradCheckFailure::Error`] if `f` or backward fails.
+/// [`GradCheckFailure::Error`] if `f` or backward fails, or with [`Error::InvalidArgument`] for
+/// options that cannot check anything (`eps` not finite and positive, a tolerance negative or
+/// not finite, no `directions`).
 pub fn check_grads<F>(
     f: F,
     inputs: &[Tensor<f64>],
@@ -161,6 +163,29 @@ where
     F: Fn(&[Tensor<f64>]) -> Result<Tensor<f64>>,
 {
     check_grads_of(&f, inputs, options)
+}
+
+/// Options under which a check would fail spuriously (a NaN difference quotient) or pass
+/// vacuously (no direction checked) are errors.
+fn check_options(o: &GradCheckOptions) -> Result<()> {
+    let bad = if !(o.eps.is_finite() && o.eps > 0.0) {
+        Some(format!("eps must be finite and > 0, got {}", o.eps))
+    } else if !(o.rtol.is_finite() && o.rtol >= 0.0 && o.atol.is_finite() && o.atol >= 0.0) {
+        Some(format!(
+            "rtol and atol must be finite and >= 0, got {} and {}",
+            o.rtol, o.atol
+        ))
+    } else if o.directions == 0 {
+        Some("directions must be at least 1 (inputs above max_elements_for_full_check are checked along them)".to_owned())
+    } else {
+        None
+    };
+    bad.map_or(Ok(()), |message| {
+        Err(Error::InvalidArgument {
+            op: "check_grads",
+            message,
+        })
+    })
 }
 
 /// The function under test, behind a pointer: [`check_grads`]'s body is compiled once, in this
@@ -173,6 +198,7 @@ fn check_grads_of(
     inputs: &[Tensor<f64>],
     options: GradCheckOptions,
 ) -> Result<(), GradCheckFailure> {
+    check_options(&options)?;
     // Analytic gradients.
     let leaves: Vec<Tensor<f64>> = inputs
         .iter()

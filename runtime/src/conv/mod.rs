@@ -220,7 +220,7 @@ fn forward_impl<E: SimdElement, A: Epilogue, const KH: usize, const KW: usize>(
     }
     check_extent(OP, s, (KH != 0).then_some([KH, KW]))?;
     let wv = |o, c, p, q| w.data[w.position([o, c, p, q])];
-    engine::forward::<E, A, KH, KW>(&Plan::forward(s), x, wv, bias, out, pre);
+    engine::forward::<E, A, KH, KW>(&Plan::forward(s)?, x, wv, bias, out, pre);
     Ok(())
 }
 
@@ -236,7 +236,7 @@ fn backward_input_impl<E: SimdElement, const KH: usize, const KW: usize>(
     let (kh, kw) = (s.kernel_h, s.kernel_w);
     // Transposed (channels swapped) and flipped: the adjoint of the forward conv.
     let wv = |c, o, p, q| w.data[w.position([o, c, kh - 1 - p, kw - 1 - q])];
-    let plan = Plan::backward_input(s);
+    let plan = Plan::backward_input(s)?;
     engine::forward::<E, NoActivation, KH, KW>(&plan, grad_out, wv, None, grad_input, None);
     Ok(())
 }
@@ -251,7 +251,7 @@ fn backward_weight_impl<E: SimdElement>(
     const OP: &str = "conv backward_weight";
     check_backward_weight(s, OP, &x, &grad_out, grad_weight.len())?;
     check_extent(OP, s, extent)?;
-    engine::backward_weight(&Plan::forward(s), x, grad_out, grad_weight);
+    engine::backward_weight(&Plan::forward(s)?, x, grad_out, grad_weight);
     Ok(())
 }
 

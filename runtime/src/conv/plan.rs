@@ -11,10 +11,18 @@
 //! Packing splits every channel of `X` into `stride_h·stride_w` phase planes of `hph × wph`
 //! elements, so that for a fixed tap the inputs of consecutive output positions `n = y·wph + x`
 //! are consecutive in memory: `packed[tap_offset(c, p, q) + n]`. Columns `x ≥ out_w` of that flat
-//! index are garbage the engine computes and drops.
+//! index are garbage the engine computes and drops. A stride larger than the dilated kernel
+//! extent `e = (K−1)·d + 1` leaves the phases `≥ e` unread (the windows skip those rows and
+//! columns), so only `min(stride, e)` phases per axis are packed: the packed size does not grow
+//! with the stride.
 
 use super::{ConvShape, StridedRef};
-use crate::Element;
+use crate::{Element, Error, Result};
+
+/// Most elements one image's packed planes may take (4 GiB of f32): beyond it a convolution is
+/// an error rather than an allocation that takes the machine's memory or aborts. Only padding
+/// and dilation far larger than the input reach it (the planes hold the padded input).
+const MAX_PACKED: usize = 1 << 30;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Plan {
@@ -33,10 +41,14 @@ pub(crate) struct Plan {
     pub dil: [usize; 2],
     pub hph: usize,
     pub wph: usize,
+    /// Phases packed per axis: `min(stride, dilated extent)`.
+    pub phases: [usize; 2],
 }
 
 impl Plan {
-    pub fn forward(s: &ConvShape) -> Self {
+    /// # Errors
+    /// [`Error::InvalidArgument`] if one image's packed planes would exceed [`MAX_PACKED`].
+    pub fn forward(s: &ConvShape) -> Result<Self> {
         let [ph, pw] = s.params;
         Self::new(
             s,
@@ -49,7 +61,9 @@ impl Plan {
         )
     }
 
-    pub fn backward_input(s: &ConvShape) -> Self {
+    /// # Errors
+    /// As [`Plan::forward`].
+    pub fn backward_input(s: &ConvShape) -> Result<Self> {
         let [ph, pw] = s.params;
         let pad = |k: usize, p: super::ConvParams| {
             ((k - 1) * p.dilation) as isize - p.padding_before as isize
@@ -73,9 +87,31 @@ impl Plan {
         up: [usize; 2],
         pad: [isize; 2],
         stride: [usize; 2],
-    ) -> Self {
+    ) -> Result<Self> {
         let dil = [s.params[0].dilation, s.params[1].dilation];
-        Self {
+        let too_large = || Error::InvalidArgument {
+            op: "conv",
+            message: format!(
+                "{s}: its packed, padded input would exceed {MAX_PACKED} elements per image \
+                 (padding and dilation far larger than the input are not supported)"
+            ),
+        };
+        // (K−1)·d fits: ConvShape computed the output extents with it, checked.
+        let span = |k: usize, d: usize| (k - 1) * d;
+        let (span_h, span_w) = (span(s.kernel_h, dil[0]), span(s.kernel_w, dil[1]));
+        let phases = [stride[0].min(span_h + 1), stride[1].min(span_w + 1)];
+        let hph = out_h
+            .checked_add(span_h / stride[0])
+            .ok_or_else(too_large)?;
+        let wph = out_w
+            .checked_add(span_w / stride[1])
+            .ok_or_else(too_large)?;
+        [src_c, phases[0], phases[1], hph, wph]
+            .iter()
+            .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+            .filter(|&n| n <= MAX_PACKED)
+            .ok_or_else(too_large)?;
+        Ok(Self {
             batch: s.batch,
             src_c,
             out_c,
@@ -89,9 +125,10 @@ impl Plan {
             pad,
             stride,
             dil,
-            hph: out_h + (s.kernel_h - 1) * dil[0] / stride[0],
-            wph: out_w + (s.kernel_w - 1) * dil[1] / stride[1],
-        }
+            hph,
+            wph,
+            phases,
+        })
     }
 
     pub fn plane(&self) -> usize {
@@ -100,7 +137,7 @@ impl Plan {
 
     /// Distance between the packed planes of consecutive channels.
     pub fn channel_stride(&self) -> usize {
-        self.stride[0] * self.stride[1] * self.plane()
+        self.phases[0] * self.phases[1] * self.plane()
     }
 
     /// Number of flat output positions `(out_h − 1) · wph + out_w`: the garbage columns of
@@ -113,7 +150,8 @@ impl Plan {
     pub fn tap_offset(&self, p: usize, q: usize) -> usize {
         let (rp, cp) = (p * self.dil[0], q * self.dil[1]);
         let [sh, sw] = self.stride;
-        ((rp % sh) * sw + cp % sw) * self.plane() + (rp / sh) * self.wph + cp / sw
+        // `rp % sh < phases[0]`: `rp ≤ (K−1)·d < phases[0]` whenever `phases[0] < sh`.
+        ((rp % sh) * self.phases[1] + cp % sw) * self.plane() + (rp / sh) * self.wph + cp / sw
     }
 
     /// Offsets of every tap `(c, p, q)`, in weight order.
@@ -155,6 +193,7 @@ impl Plan {
         mut copy: impl FnMut(&mut [E], &[E]),
     ) {
         let [sh, sw] = self.stride;
+        let [nph, npw] = self.phases;
         let [uh, uw] = self.up;
         let plane = self.plane();
         let cs = self.channel_stride();
@@ -168,11 +207,12 @@ impl Plan {
         for c in 0..self.src_c {
             for i in 0..self.src_h {
                 let r = i as isize * uh as isize + self.pad[0];
-                if r < 0 || r as usize / sh >= self.hph {
+                // Rows of an unpacked phase are never read.
+                if r < 0 || r as usize / sh >= self.hph || r as usize % sh >= nph {
                     continue;
                 }
                 let r = r as usize;
-                let row = c * cs + (r % sh) * sw * plane + (r / sh) * self.wph;
+                let row = c * cs + (r % sh) * npw * plane + (r / sh) * self.wph;
                 let from = src.position([b, c, i, 0]);
                 if sw == 1 && uw == 1 && j0 < j1 {
                     let dst = row + col(j0) as usize;
@@ -187,7 +227,9 @@ impl Plan {
                 } else {
                     for j in j0..j1 {
                         let cc = col(j) as usize;
-                        buf[row + (cc % sw) * plane + cc / sw] = src.data[from + j * sx];
+                        if cc % sw < npw {
+                            buf[row + (cc % sw) * plane + cc / sw] = src.data[from + j * sx];
+                        }
                     }
                 }
             }

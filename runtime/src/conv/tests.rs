@@ -718,7 +718,7 @@ fn channel_engine_matches_naive_on_random_shapes_params_and_layouts() {
         let n_out: usize = s.output_shape().iter().product();
         let what = format!("case {case_no}: {s}, params {:?}", s.params);
         // Every other case on the AVX2 tiles (8 lanes, at most 12 pixels).
-        let plan = (&Plan::forward(&s), case_no % 8 >= 4);
+        let plan = (&Plan::forward(&s).unwrap(), case_no % 8 >= 4);
 
         let mut want = vec![0.0; n_out];
         naive::forward(&s, xv, wv, bias, &mut want).unwrap();
@@ -752,7 +752,7 @@ fn channel_engine_matches_naive_on_random_shapes_params_and_layouts() {
         let flipped = |c, o, p, q| wv32.data[wv32.position([o, c, kh - 1 - p, kw - 1 - q])];
         let mut got = vec![f32::NAN; x.len()];
         let gv = c4(&g32, s.output_shape());
-        let up = Plan::backward_input(&s);
+        let up = Plan::backward_input(&s).unwrap();
         channel_forward::<NoActivation>((&up, plan.1), gv, &flipped, None, &mut got, None);
         assert_close(&to64(&got), &want, tol, &format!("backward_input {what}"));
     }
@@ -775,7 +775,7 @@ fn public_f32_forward_takes_the_channel_engine_and_matches_naive() {
     {
         let pad = [ConvParams::padded(k / 2); 2];
         let s = ConvShape::conv2d([3, c, hw, hw], [o, c, k, k], pad).unwrap();
-        if channels::wins(&Plan::forward(&s)).is_none() {
+        if channels::wins(&Plan::forward(&s).unwrap()).is_none() {
             continue;
         }
         ran += 1;
@@ -799,13 +799,14 @@ fn public_f32_forward_takes_the_channel_engine_and_matches_naive() {
 
 #[test]
 fn channel_engine_runs_conv2d_c_and_not_the_shapes_the_position_engine_wins() {
-    let shape =
-        |x, w, p| Plan::forward(&ConvShape::conv2d(x, w, [ConvParams::padded(p); 2]).unwrap());
+    let shape = |x, w, p| {
+        Plan::forward(&ConvShape::conv2d(x, w, [ConvParams::padded(p); 2]).unwrap()).unwrap()
+    };
     let c = shape([64, 6, 14, 14], [16, 6, 5, 5], 2);
     let a = shape([8, 64, 56, 56], [64, 64, 3, 3], 1);
     let b = shape([64, 1, 28, 28], [6, 1, 5, 5], 2);
     let s1 = ConvShape::conv1d([32, 64, 256], [64, 64, 5], ConvParams::padded(2)).unwrap();
-    let conv1d = Plan::forward(&s1);
+    let conv1d = Plan::forward(&s1).unwrap();
     // On 16 f32 lanes (AVX-512) a 14-wide output row wastes 2 lanes in 16 of the position
     // engine, and conv2d_C's 16 output channels fill the channel engine's lanes exactly. On 8
     // lanes (AVX2) the position engine's waste is smaller and the choice follows
@@ -823,7 +824,7 @@ fn channel_engine_runs_conv2d_c_and_not_the_shapes_the_position_engine_wins() {
     let (xv, wv) = (c4(&x, s.input_shape()), c4(&w, s.weight_shape()));
     let weight = |o, c, p, q| wv.data[wv.position([o, c, p, q])];
     let mut out = vec![f64::NAN; 16 * 14 * 14];
-    let plan = Plan::forward(&s);
+    let plan = Plan::forward(&s).unwrap();
     let done = channels::try_forward::<f64, NoActivation>(&plan, xv, &weight, None, &mut out, None);
     assert!(!done && out.iter().all(|v| v.is_nan()));
 }
@@ -834,4 +835,62 @@ impl pulp::WithSimd for LanesF32 {
     fn with_simd<S: pulp::Simd>(self, _: S) -> usize {
         <f32 as crate::simd::SimdElement>::lanes::<S>()
     }
+}
+
+/// A stride far beyond the kernel's extent packs only the phases the windows read (the packed
+/// size no longer grows with the stride: 2^16 used to ask for 34 GB), and a padding and
+/// dilation that would pack more than `MAX_PACKED` elements per image are an error, not an
+/// allocation that aborts.
+#[test]
+fn huge_strides_pack_little_and_huge_padded_inputs_are_errors() {
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut fill = |n: usize| {
+        (0..n)
+            .map(|_| rng.gen_range(-1.0..1.0))
+            .collect::<Vec<f64>>()
+    };
+    for stride in [4, 1 << 16, 1 << 40, usize::MAX] {
+        let p = ConvParams::valid().with_stride(stride);
+        let s = ConvShape::conv2d([2, 2, 5, 7], [3, 2, 3, 2], [p, p]).unwrap();
+        assert_eq!(
+            Plan::forward(&s).unwrap().phases,
+            [stride.min(3), stride.min(2)]
+        );
+        let n_out: usize = s.output_shape().iter().product();
+        let (x, w, g) = (fill(2 * 2 * 5 * 7), fill(3 * 2 * 3 * 2), fill(n_out));
+        let xv = StridedRef::contiguous(&x, s.input_shape());
+        let wv = StridedRef::contiguous(&w, s.weight_shape());
+        let gv = StridedRef::contiguous(&g, s.output_shape());
+        let (mut want, mut got) = (vec![0.0; n_out], vec![f64::NAN; n_out]);
+        naive::forward(&s, xv, wv, None, &mut want).unwrap();
+        conv2d_forward(&s, xv, wv, None, &mut got).unwrap();
+        assert_close(&got, &want, 1e-12, &format!("forward, stride {stride}"));
+        let (mut want, mut got) = (vec![0.0; x.len()], vec![f64::NAN; x.len()]);
+        naive::backward_input(&s, gv, wv, &mut want).unwrap();
+        conv2d_backward_input(&s, gv, wv, &mut got).unwrap();
+        assert_close(
+            &got,
+            &want,
+            1e-12,
+            &format!("backward_input, stride {stride}"),
+        );
+        let (mut want, mut got) = (vec![0.0; w.len()], vec![f64::NAN; w.len()]);
+        naive::backward_weight(&s, xv, gv, &mut want).unwrap();
+        conv2d_backward_weight(&s, xv, gv, &mut got).unwrap();
+        assert_close(
+            &got,
+            &want,
+            1e-12,
+            &format!("backward_weight, stride {stride}"),
+        );
+    }
+    let p = ConvParams::padded(1 << 20).with_dilation(1 << 20);
+    let s = ConvShape::conv2d([1, 1, 1, 1], [1, 1, 3, 3], [p, p]).unwrap();
+    let (x, w) = ([1.0f32], [1.0f32; 9]);
+    let xv = StridedRef::contiguous(&x, s.input_shape());
+    let wv = StridedRef::contiguous(&w, s.weight_shape());
+    let e = conv2d_forward(&s, xv, wv, None, &mut [0.0])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("packed") && e.contains("not supported"), "{e}");
 }

@@ -63,14 +63,17 @@ impl Images {
 }
 
 impl Images {
-    /// The first `count` images (all of them if there are fewer).
+    /// The first `count` images (all of them if there are fewer). Fields set by hand that
+    /// disagree (fewer pixels than `n · rows · cols`) give a set that [`Images::to_tensor`]
+    /// rejects, not a panic here.
     pub fn take(&self, count: usize) -> Images {
         let n = count.min(self.n);
+        let len = n.saturating_mul(self.rows).saturating_mul(self.cols);
         Images {
             n,
             rows: self.rows,
             cols: self.cols,
-            pixels: self.pixels[..n * self.rows * self.cols].to_vec(),
+            pixels: self.pixels[..len.min(self.pixels.len())].to_vec(),
         }
     }
 }
@@ -200,7 +203,7 @@ fn parse(
     }
     let mut data = Vec::with_capacity(expected.min(CHUNK));
     // One byte past the end detects trailing data in a compressed stream.
-    r.take(expected as u64 + 1)
+    r.take((expected as u64).saturating_add(1))
         .read_to_end(&mut data)
         .map_err(|e| read_err(path, gzip, &e))?;
     if data.len() != expected {
@@ -400,6 +403,36 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("label file"), "{e}");
+    }
+
+    /// Dims whose product is exactly `usize::MAX` (65535 · 42009217 · 6700417 = 2^64 − 1) pass
+    /// the overflow check; reading one byte past the data must not overflow either. (The
+    /// test profile wraps instead of panicking, so CI's Miri run, with overflow checks on,
+    /// is the one that sees a regression.)
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn overflow_dims_multiplying_to_usize_max_are_a_truncation() {
+        let mut bytes = IMAGES_MAGIC.to_be_bytes().to_vec();
+        for d in [65_535u32, 42_009_217, 6_700_417] {
+            bytes.extend_from_slice(&d.to_be_bytes());
+        }
+        let e = read_images_from(&mut &bytes[..], "huge")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("truncated data"), "{e}");
+    }
+
+    #[test]
+    fn overflow_in_take_of_inconsistent_fields_is_avoided() {
+        let bad = Images {
+            n: 3,
+            rows: usize::MAX,
+            cols: 2,
+            pixels: vec![0; 12],
+        };
+        let t = bad.take(2);
+        assert_eq!((t.n, t.pixels.len()), (2, 12));
+        assert!(t.to_tensor().is_err());
     }
 
     #[test]

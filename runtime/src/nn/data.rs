@@ -54,7 +54,7 @@ impl<E: SimdElement> Dataset<E> {
             });
         }
         Ok(Self {
-            data: x.contiguous().to_vec(),
+            data: x.contiguous_for("Dataset::new")?.to_vec(),
             sample_shape: rest.to_vec(),
             labels,
         })

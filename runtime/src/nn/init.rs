@@ -13,7 +13,7 @@ pub fn seeded_rng(seed: u64) -> StdRng {
 /// Values uniform in `[low, high)`.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] if `low > high` or either is not finite; shape errors as
+/// [`Error::InvalidArgument`] if `low > high` or either is not finite in `E`; shape errors as
 /// [`Tensor::zeros`].
 pub fn uniform<E: Element, R: Rng + ?Sized>(
     shape: &[usize],
@@ -21,17 +21,30 @@ pub fn uniform<E: Element, R: Rng + ?Sized>(
     high: f64,
     rng: &mut R,
 ) -> Result<Tensor<E>> {
-    if !(low.is_finite() && high.is_finite() && low <= high) {
+    let finite_in_e = |b: f64| E::from_f64(b).to_f64().is_finite();
+    if !(finite_in_e(low) && finite_in_e(high) && low <= high) {
         return Err(Error::InvalidArgument {
             op: "init::uniform",
-            message: format!("bounds must be finite with low <= high, got [{low}, {high})"),
+            message: format!(
+                "bounds must be finite {} numbers with low <= high, got [{low}, {high})",
+                E::DTYPE
+            ),
         });
     }
     let u = Tensor::<f64>::rand(shape, rng)?;
+    let width = high - low;
+    // Bounds of opposite signs near f64::MAX overflow the width; the weighted form cannot.
+    let lerp = |v: f64| {
+        if width.is_finite() {
+            low + width * v
+        } else {
+            low * (1.0 - v) + high * v
+        }
+    };
     let data = u
         .to_vec()
         .into_iter()
-        .map(|v| E::from_f64(low + (high - low) * v))
+        .map(|v| E::from_f64(lerp(v)))
         .collect();
     Tensor::from_vec(data, shape)
 }
@@ -45,6 +58,7 @@ fn fans(shape: &[usize]) -> Result<(usize, usize)> {
             message: format!("fan-based initialisation needs a weight of >= 2 dims, got {shape:?}"),
         });
     }
+    crate::shape::checked_numel(shape)?;
     let receptive: usize = shape[2..].iter().product();
     Ok((shape[1] * receptive, shape[0] * receptive))
 }
@@ -71,7 +85,7 @@ pub fn xavier_uniform<E: Element, R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<Tensor<E>> {
     let (fan_in, fan_out) = fans(shape)?;
-    let bound = (6.0 / (fan_in + fan_out).max(1) as f64).sqrt();
+    let bound = (6.0 / (fan_in as f64 + fan_out as f64).max(1.0)).sqrt();
     uniform(shape, -bound, bound, rng)
 }
 
@@ -111,5 +125,20 @@ mod tests {
         assert!(a.iter().all(|v| (-0.05..0.05).contains(v)));
         assert!(kaiming_uniform::<f32, _>(&[3], &mut rng).is_err());
         assert!(uniform::<f32, _>(&[3], 1.0, 0.0, &mut rng).is_err());
+    }
+
+    #[test]
+    fn overflowing_shapes_and_bounds_are_errors_or_finite() {
+        let mut rng = seeded_rng(3);
+        assert!(kaiming_uniform::<f32, _>(&[1, usize::MAX, 2], &mut rng).is_err());
+        assert!(xavier_uniform::<f32, _>(&[1 << 63, 1 << 63], &mut rng).is_err());
+        // The width 2·f64::MAX overflows; every value must still lie within the bounds.
+        let w = uniform::<f64, _>(&[64], -f64::MAX, f64::MAX, &mut rng).unwrap();
+        assert!(w.to_vec().iter().all(|v| v.is_finite()), "{:?}", w.to_vec());
+        // Bounds beyond f32's range would give infinite f32 weights.
+        let e = uniform::<f32, _>(&[3], -1e300, 1e300, &mut rng)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("finite float32"), "{e}");
     }
 }

@@ -292,7 +292,7 @@ pub(crate) fn backward_dim<E: SimdElement, K: ReduceKernel>(
     g: &Tensor<E>,
 ) -> Result<Tensor<E>> {
     if K::PATTERN == ReducePattern::Sum {
-        return Ok(g.broadcast_to(x.shape())?.contiguous());
+        return g.broadcast_to(x.shape())?.contiguous_for("reduce backward");
     }
     let n_r = x.shape()[d];
     let s_r = x.strides()[d];

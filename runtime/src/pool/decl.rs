@@ -243,7 +243,7 @@ pub(crate) fn pool_tensor<E: SimdElement>(
     // The engine writes every output and every input-gradient element (uncovered ones with
     // zeros), so both buffers may come recycled: a fresh multi-megabyte zeroed `Vec` costs its
     // page faults on first touch, more than the backward kernel itself on the bench shape.
-    let mut out = output_buffer(out_shape.iter().product());
+    let mut out = output_buffer(op, out_shape.iter().product())?;
     with_view(x, |xv| fwd(&s, xv, &mut out))?;
     let saved = x.clone();
     record(op, x, out, &out_shape, move |gv, gx| {
@@ -267,7 +267,7 @@ pub(crate) fn pool_tensor_argmax<E: SimdElement>(
         + 'static,
 ) -> Result<Tensor<E>> {
     let out_shape = s.output_shape();
-    let mut out = output_buffer(out_shape.iter().product());
+    let mut out = output_buffer(op, out_shape.iter().product())?;
     if !autograd::needs_grad(&[x]) {
         with_view(x, |xv| fwd(&s, xv, &mut out))?;
         return Tensor::from_vec(out, &out_shape);
@@ -289,7 +289,7 @@ fn record<E: SimdElement>(
     let out = Tensor::from_vec(out, out_shape)?;
     let in_shape = x.shape().to_vec();
     Ok(autograd::record(op, out, &[x], move |g| {
-        let mut gx = output_buffer(in_shape.iter().product());
+        let mut gx = output_buffer(op, in_shape.iter().product())?;
         with_view(g, |gv| input_grad(gv, &mut gx))?;
         Ok(vec![Some(Tensor::from_vec(gx, &in_shape)?)])
     }))

@@ -96,13 +96,30 @@ impl PoolShape {
                     "padding must be smaller than the window ({what})"
                 )));
             }
-            let padded = len + pb + pa;
+            let Some(padded) = len.checked_add(pb).and_then(|l| l.checked_add(pa)) else {
+                return Err(bad(format!(
+                    "the padded input size overflows usize ({what})"
+                )));
+            };
             if k > padded {
                 return Err(bad(format!(
                     "window {k} is larger than the padded input {padded} ({what})"
                 )));
             }
             out[a] = (padded - k) / s + 1;
+        }
+        // Callers multiply these freely (window area, output and input element counts).
+        let counts = [
+            window[0].checked_mul(window[1]),
+            crate::shape::checked_numel(&input).ok(),
+            crate::shape::checked_numel(&[input[0], input[1], out[0], out[1]]).ok(),
+        ];
+        if counts.iter().any(Option::is_none) {
+            return Err(bad(format!(
+                "input {input:?}, window {window:?}, stride {stride:?}, padding {padding:?}: \
+                 the window area or the output size {:?} overflows usize",
+                [input[0], input[1], out[0], out[1]]
+            )));
         }
         Ok(Self {
             input,

@@ -37,10 +37,10 @@ pub fn tile<E: Element>(x: &Tensor<E>, [kh, kw]: [usize; 2]) -> Result<Tensor<E>
             ),
         });
     }
-    x.contiguous()
+    x.contiguous_for("tile")?
         .view(&[b, c, h / kh, kh, w / kw, kw])?
         .permute(&[0, 1, 2, 4, 3, 5])?
-        .contiguous()
+        .contiguous_for("tile")?
         .view(&[b, c, h / kh, w / kw, kh * kw])
 }
 

@@ -70,6 +70,10 @@ impl<E: Element> Tensor<E> {
     }
 
     /// The elements in logical (row-major) order, copied into a new vector.
+    ///
+    /// # Panics
+    /// If the vector cannot be allocated (a broadcast view of more than `isize::MAX` bytes), as
+    /// `Vec` does.
     pub fn to_vec(&self) -> Vec<E> {
         let data = self.storage().read();
         if self.layout().kind() == LayoutKind::General {

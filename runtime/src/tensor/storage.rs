@@ -8,7 +8,7 @@
 
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::Element;
+use crate::{Element, Error, Result};
 
 pub(crate) mod cache;
 
@@ -64,6 +64,28 @@ pub(crate) fn recycled<E: Element>(n: usize) -> Option<Vec<E>> {
 /// A buffer of `n` elements for an op that overwrites every element: a recycled one when the
 /// cache has it (no zero-fill, no page faults), else a zeroed allocation (`calloc`, whose large
 /// blocks come already zeroed from the kernel).
-pub(crate) fn output_buffer<E: Element>(n: usize) -> Vec<E> {
-    recycled(n).unwrap_or_else(|| vec![E::ZERO; n])
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming `op` if `n` elements do not fit in an allocation (more
+/// than `isize::MAX` bytes: an output shaped by a huge broadcast or window), where `vec!`
+/// would panic.
+pub(crate) fn output_buffer<E: Element>(op: &'static str, n: usize) -> Result<Vec<E>> {
+    if let Some(v) = recycled(n) {
+        return Ok(v);
+    }
+    check_allocation::<E>(op, n)?;
+    Ok(vec![E::ZERO; n])
+}
+
+/// `Err` naming `op` if `n` elements of `E` exceed what one allocation may hold (`isize::MAX`
+/// bytes), where `Vec` would panic with "capacity overflow".
+pub(crate) fn check_allocation<E: Element>(op: &'static str, n: usize) -> Result<()> {
+    let bytes = n.checked_mul(core::mem::size_of::<E>());
+    if bytes.is_none_or(|b| b > isize::MAX as usize) {
+        return Err(Error::InvalidArgument {
+            op,
+            message: format!("cannot allocate {n} elements of {}", E::DTYPE),
+        });
+    }
+    Ok(())
 }

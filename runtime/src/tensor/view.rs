@@ -84,11 +84,25 @@ impl<E: Element> Tensor<E> {
     pub fn reshape(&self, shape: &[usize]) -> Result<Self> {
         match self.layout().reshape_view(shape)? {
             Some(layout) => Ok(vb::reshape_like("reshape", self, self.with_layout(layout))),
-            None => self.contiguous().view(shape),
+            None => self.contiguous_for("reshape")?.view(shape),
         }
     }
 
+    /// [`Tensor::contiguous`] for ops that return `Result`: a copy too large to allocate (of a
+    /// huge broadcast view) is an error naming `op` instead of a panic.
+    pub(crate) fn contiguous_for(&self, op: &'static str) -> Result<Self> {
+        if !self.is_contiguous() {
+            crate::tensor::check_allocation::<E>(op, self.numel())?;
+        }
+        Ok(self.contiguous())
+    }
+
     /// `self` if it is contiguous (the same handle), else a row-major copy.
+    ///
+    /// # Panics
+    /// If the copy cannot be allocated (a broadcast view of more than `isize::MAX` bytes), as
+    /// `Vec` does; the ops that return `Result` (reshape, softmax, argmax, …) report that as an
+    /// [`Error::InvalidArgument`] instead.
     pub fn contiguous(&self) -> Self {
         if self.is_contiguous() {
             return self.clone();

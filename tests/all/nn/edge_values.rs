@@ -675,6 +675,17 @@ fn loss_table<E: SimdElement>() {
     assert!((w - 1e30).abs() <= 1e24, "{w}");
     let nan = Tensor::from_vec(vec![E::from_f64(NAN), E::ZERO], &[2]).unwrap();
     assert!(item(bce_with_logits(&nan, &right)).is_nan());
+    // The mean over an empty batch is NaN for all three (PyTorch), and backward still runs.
+    let empty = Tensor::<E>::zeros(&[0, 3]).unwrap().requires_grad_(true);
+    for loss in [nll_loss(&empty, &[]), cross_entropy(&empty, &[])] {
+        let loss = loss.unwrap();
+        assert!(loss.item().unwrap().to_f64().is_nan());
+        loss.backward().unwrap();
+        assert_eq!(empty.grad().unwrap().shape(), &[0, 3]);
+        empty.zero_grad();
+    }
+    let none = Tensor::<E>::zeros(&[0]).unwrap();
+    assert!(item(bce_with_logits(&none, &none)).is_nan());
 }
 
 #[test]

@@ -146,3 +146,27 @@ fn unused_inputs_and_empty_tensors_pass() {
     .unwrap();
     check_grads(f, &[randn(&[0, 3], 1)], GradCheckOptions::default()).unwrap();
 }
+
+#[test]
+fn options_that_cannot_check_anything_are_errors() {
+    let x = Tensor::<f64>::randn_seeded(&[3], 0).unwrap();
+    let f = |x: &[Tensor<f64>]| x[0].exp();
+    let spoilt: [fn(&mut GradCheckOptions); 5] = [
+        |o| o.eps = 0.0,
+        |o| o.eps = f64::NAN,
+        |o| o.rtol = f64::NAN,
+        |o| o.atol = -1.0,
+        |o| o.directions = 0,
+    ];
+    for spoil in spoilt {
+        let mut o = GradCheckOptions::default();
+        spoil(&mut o);
+        match check_grads(f, std::slice::from_ref(&x), o) {
+            Err(GradCheckFailure::Error(e)) => {
+                assert!(e.to_string().contains("check_grads"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    check_grads(f, &[x], GradCheckOptions::default()).unwrap();
+}

@@ -75,3 +75,62 @@ fn matmul_broadcasting_against_a_huge_empty_batch_is_empty() {
         .matmul(&Tensor::zeros(&[3, 1]).unwrap())
         .is_err());
 }
+
+/// Found by an adversarial API audit (2026-11-27): outputs whose size in bytes overflows, from a
+/// huge broadcast or a huge pooling window, and a stride far beyond the kernel, are errors or
+/// correct results, not panics or aborts.
+#[test]
+fn outputs_too_large_to_allocate_are_errors() {
+    let x = Tensor::<f32>::ones(&[1]).unwrap().expand(&[HUGE]).unwrap();
+    // A copy that no view can replace: a transposed broadcast reshaped flat, and an argmax.
+    let t = Tensor::<f32>::ones(&[1, 2])
+        .unwrap()
+        .expand(&[HUGE / 4, 2])
+        .unwrap()
+        .transpose(0, 1)
+        .unwrap();
+    let flat = t.reshape(&[HUGE / 2]).map(|_| ());
+    let argmax = t.argmax(1).map(|_| ());
+    let ops = [x.softmax(0), x.log_softmax(0), x.mul_scalar(2.0), x.exp()];
+    for r in ops.into_iter().map(|r| r.map(|_| ())).chain([flat, argmax]) {
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("cannot allocate"), "{e}");
+    }
+    let img = Tensor::<f32>::ones(&[1, 2, 4, 4]).unwrap();
+    // The padded extent overflows usize.
+    let e = img
+        .avg_pool2d([usize::MAX, 1], [1, 1], [usize::MAX - 1, 0])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("overflows"), "{e}");
+    // The window area overflows usize; then the output (2^32 + 3)^2 positions a plane does.
+    for (window, padding) in [(1usize << 32, (1usize << 32) - 1), (1 << 31, (1 << 31) - 1)] {
+        for r in [
+            img.max_pool2d([window; 2], [1, 1], [padding; 2]),
+            img.avg_pool2d([window; 2], [1, 1], [padding; 2]),
+        ] {
+            let e = r.unwrap_err().to_string();
+            assert!(
+                e.contains("overflows") || e.contains("cannot allocate"),
+                "{e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_stride_far_beyond_the_kernel_convolves_correctly() {
+    use simdgrad::conv::ConvParams;
+    let x = Tensor::<f64>::arange(0.0, 50.0, 1.0)
+        .unwrap()
+        .view(&[1, 2, 5, 5])
+        .unwrap();
+    let w = Tensor::<f64>::ones(&[3, 2, 3, 3]).unwrap();
+    for stride in [1usize << 16, usize::MAX] {
+        let p = ConvParams::valid().with_stride(stride);
+        let y = x.conv2d(&w, None, [p, p]).unwrap();
+        // One window at the top left of both channels: 0+1+2+5+6+7+10+11+12 = 54, plus 25·9
+        // more for the second channel.
+        assert_eq!((y.shape(), y.to_vec()), (&[1, 3, 1, 1][..], vec![333.0; 3]));
+    }
+}

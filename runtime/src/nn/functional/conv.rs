@@ -86,9 +86,11 @@ fn conv_op<K: ConvKernel, A: Epilogue, E: SimdElement>(
     let n = out_shape.iter().product();
     // Every kernel below overwrites each element of its output (the conv tests pass them
     // NaN-filled buffers), so recycled buffers serve: no zero-fill, no fresh pages to fault in.
-    let mut out = output_buffer(n);
+    let mut out = output_buffer(op, n)?;
     // The activation's backward needs the pre-activation; keep it only if a backward can run.
-    let mut pre = (!A::IDENTITY && autograd::needs_grad(&inputs)).then(|| output_buffer(n));
+    let mut pre = (!A::IDENTITY && autograd::needs_grad(&inputs))
+        .then(|| output_buffer(op, n))
+        .transpose()?;
     with_view(x, |xv| {
         with_view(w, |wv| {
             K::forward_fused::<E, A>(
@@ -113,7 +115,7 @@ fn conv_op<K: ConvKernel, A: Epilogue, E: SimdElement>(
         // The gradient of the pre-activation: `g` itself (viewed in place) without an activation.
         let gz = match &pre {
             Some(z) => {
-                let mut gz = output_buffer(z.len());
+                let mut gz = output_buffer(op, z.len())?;
                 A::backward(z, &g.to_vec(), &mut gz)?;
                 Some(gz)
             }
@@ -125,14 +127,14 @@ fn conv_op<K: ConvKernel, A: Epilogue, E: SimdElement>(
         };
         let mut grads = Vec::with_capacity(3);
         grads.push(if want.0 {
-            let mut gx = output_buffer(xs.numel());
+            let mut gx = output_buffer(op, xs.numel())?;
             with_grad(&mut |gv| with_view(&ws, |wv| K::backward_input(&s, gv, wv, &mut gx)))?;
             Some(Tensor::from_vec(gx, xs.shape())?)
         } else {
             None
         });
         grads.push(if want.1 {
-            let mut gw = output_buffer(ws.numel());
+            let mut gw = output_buffer(op, ws.numel())?;
             with_grad(&mut |gv| with_view(&xs, |xv| K::backward_weight(&s, xv, gv, &mut gw)))?;
             Some(Tensor::from_vec(gw, ws.shape())?)
         } else {

@@ -35,7 +35,8 @@ fn check_targets(op: &'static str, scores: &[usize], targets: &[usize]) -> Resul
 }
 
 /// Mean negative log-likelihood of `targets` under log-probabilities `log_probs` of shape
-/// `(batch, classes)` — pair it with `log_softmax(1)` as MiniTorch's MNIST network does.
+/// `(batch, classes)` — pair it with `log_softmax(1)` as MiniTorch's MNIST network does. The
+/// mean over an empty batch is NaN, as in PyTorch.
 ///
 /// # Errors
 /// Shape errors naming the shapes; a target out of range.
@@ -43,13 +44,14 @@ pub fn nll_loss<E: SimdElement>(log_probs: &Tensor<E>, targets: &[usize]) -> Res
     let (b, c) = check_targets("nll_loss", log_probs.shape(), targets)?;
     // Pick the target entries instead of multiplying by a one-hot mask: a `-inf` in another
     // class would give `-inf · 0 = NaN` there (PyTorch reads only the target, and so do we).
-    let lp = log_probs.contiguous().to_vec();
+    let lp = log_probs.contiguous_for("nll_loss")?.to_vec();
     let total: f64 = targets
         .iter()
         .enumerate()
         .map(|(i, &t)| -lp[i * c + t].to_f64())
         .sum();
-    let loss = Tensor::scalar(E::from_f64(total / b.max(1) as f64));
+    // An empty batch gives 0/0 = NaN, as PyTorch's mean reduction does.
+    let loss = Tensor::scalar(E::from_f64(total / b as f64));
     let targets = targets.to_vec();
     Ok(autograd::record("nll_loss", loss, &[log_probs], move |g| {
         let s = E::from_f64(-g.item()?.to_f64() / b.max(1) as f64);
@@ -63,7 +65,8 @@ pub fn nll_loss<E: SimdElement>(log_probs: &Tensor<E>, targets: &[usize]) -> Res
 
 /// Cross-entropy of `targets` given raw `logits` `(batch, classes)`, fused with log-softmax:
 /// forward `mean_i(−log_softmax(logits)[i, t_i])`, backward `(softmax − onehot) / batch` in one
-/// pass, without materialising the log-softmax graph.
+/// pass, without materialising the log-softmax graph. The mean over an empty batch is NaN, as
+/// in PyTorch.
 ///
 /// ```
 /// use simdgrad::{nn::functional::cross_entropy, Tensor};
@@ -82,7 +85,8 @@ pub fn cross_entropy<E: SimdElement>(logits: &Tensor<E>, targets: &[usize]) -> R
     for (i, &t) in targets.iter().enumerate() {
         total -= lp[i * c + t].to_f64();
     }
-    let loss = Tensor::scalar(E::from_f64(total / b.max(1) as f64));
+    // An empty batch gives 0/0 = NaN, as PyTorch's mean reduction does.
+    let loss = Tensor::scalar(E::from_f64(total / b as f64));
     let targets = targets.to_vec();
     Ok(autograd::record(
         "cross_entropy",

@@ -106,7 +106,7 @@ impl<E: SimdElement> Tensor<E> {
         }
         let inner: usize = shape[d + 1..].iter().product();
         let outer: usize = shape[..d].iter().product();
-        let v = self.contiguous().to_vec();
+        let v = self.contiguous_for("argmax")?.to_vec();
         let mut out = Vec::with_capacity(outer * inner);
         for o in 0..outer {
             for i in 0..inner {

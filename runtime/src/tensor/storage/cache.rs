@@ -106,7 +106,7 @@ impl Cache {
     /// Removes and returns the tightest held buffer of `E` with room for `n` elements (and at
     /// most `n/8` more), resized to length `n`.
     fn remove<E: Element>(&mut self, n: usize) -> Option<Vec<E>> {
-        if n * core::mem::size_of::<E>() < MIN_BYTES {
+        if n.saturating_mul(core::mem::size_of::<E>()) < MIN_BYTES {
             return None;
         }
         let ty = TypeId::of::<E>();

@@ -38,6 +38,16 @@ pub(crate) enum Kind {
     LogSoftmax,
 }
 
+impl Kind {
+    /// The op's name in errors and autograd nodes.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Softmax => "softmax",
+            Kind::LogSoftmax => "log_softmax",
+        }
+    }
+}
+
 /// A row kernel with `I` inputs, run over a range of whole rows.
 trait RowJob<const I: usize>: Copy + Sync {
     /// Runs the kernel with row math `M` over `ins` (each as long as `out`).
@@ -136,11 +146,15 @@ fn on_rows<E: SimdElement, M: RowMath<E>, J: RowJob<I>, const I: usize>(
 }
 
 /// Moves `dim` last and makes the tensor contiguous: returns it with (rows, cols).
-fn rows_last<E: SimdElement>(x: &Tensor<E>, dim: usize) -> Result<(Tensor<E>, usize, usize)> {
+fn rows_last<E: SimdElement>(
+    op: &'static str,
+    x: &Tensor<E>,
+    dim: usize,
+) -> Result<(Tensor<E>, usize, usize)> {
     let nd = x.ndim();
     let mut order: Vec<usize> = (0..nd).filter(|&d| d != dim).collect();
     order.push(dim);
-    let moved = x.permute(&order)?.contiguous();
+    let moved = x.permute(&order)?.contiguous_for(op)?;
     let cols = x.shape()[dim];
     let rows = x.numel().checked_div(cols).unwrap_or(0);
     Ok((moved, rows, cols))
@@ -163,10 +177,10 @@ pub(crate) fn forward_raw<E: SimdElement>(
     dim: usize,
     kind: Kind,
 ) -> Result<Tensor<E>> {
-    let (moved, rows, cols) = rows_last(x, dim)?;
+    let (moved, rows, cols) = rows_last(kind.name(), x, dim)?;
     // Every element is written below, so a recycled buffer's old contents never show.
     let n = moved.numel();
-    let mut out = output_buffer(n);
+    let mut out = output_buffer(kind.name(), n)?;
     {
         let data = moved.storage().read();
         let start = moved.offset();
@@ -189,10 +203,10 @@ pub(crate) fn backward_raw<E: SimdElement>(
     dim: usize,
     kind: Kind,
 ) -> Result<Tensor<E>> {
-    let (ym, rows, cols) = rows_last(y, dim)?;
-    let (gm, _, _) = rows_last(g, dim)?;
+    let (ym, rows, cols) = rows_last(kind.name(), y, dim)?;
+    let (gm, _, _) = rows_last(kind.name(), g, dim)?;
     // Every element is written below (no zero-fill needed).
-    let mut out = output_buffer(ym.numel());
+    let mut out = output_buffer(kind.name(), ym.numel())?;
     {
         let yd = ym.storage().read();
         // `g` may be `y` itself (or share its storage): a second read guard is fine.
@@ -310,10 +324,7 @@ fn checked_backward<E: SimdElement>(
 }
 
 fn recorded<E: SimdElement>(x: &Tensor<E>, dim: isize, kind: Kind) -> Result<Tensor<E>> {
-    let name = match kind {
-        Kind::Softmax => "softmax",
-        Kind::LogSoftmax => "log_softmax",
-    };
+    let name = kind.name();
     let d = crate::shape::normalize_dim(name, dim, x.shape())?;
     let y = forward_raw(x, d, kind)?;
     let saved = y.detach();
