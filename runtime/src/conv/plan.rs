@@ -19,10 +19,14 @@
 use super::{ConvShape, StridedRef};
 use crate::{Element, Error, Result};
 
-/// Most elements one image's packed planes may take (4 GiB of f32): beyond it a convolution is
-/// an error rather than an allocation that takes the machine's memory or aborts. Only padding
-/// and dilation far larger than the input reach it (the planes hold the padded input).
+/// Packed planes of one image above this many elements (4 GiB of f32) and above
+/// [`PACKED_PER_DATA`] times the image's own input and output elements make a convolution an
+/// error, rather than an allocation that takes the machine's memory or aborts. The planes hold
+/// the padded input, so only padding and dilation far larger than the input reach both limits;
+/// a large image alone never does.
 const MAX_PACKED: usize = 1 << 30;
+/// See [`MAX_PACKED`].
+const PACKED_PER_DATA: usize = 4;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Plan {
@@ -47,7 +51,8 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// # Errors
-    /// [`Error::InvalidArgument`] if one image's packed planes would exceed [`MAX_PACKED`].
+    /// [`Error::InvalidArgument`] if one image's packed planes would exceed the limits of
+    /// [`MAX_PACKED`].
     pub fn forward(s: &ConvShape) -> Result<Self> {
         let [ph, pw] = s.params;
         Self::new(
@@ -92,8 +97,9 @@ impl Plan {
         let too_large = || Error::InvalidArgument {
             op: "conv",
             message: format!(
-                "{s}: its packed, padded input would exceed {MAX_PACKED} elements per image \
-                 (padding and dilation far larger than the input are not supported)"
+                "{s}: its packed, padded input would exceed {MAX_PACKED} elements per image and \
+                 {PACKED_PER_DATA} times the image's input and output (padding and dilation far \
+                 larger than the input are not supported)"
             ),
         };
         // (K−1)·d fits: ConvShape computed the output extents with it, checked.
@@ -106,10 +112,13 @@ impl Plan {
         let wph = out_w
             .checked_add(span_w / stride[1])
             .ok_or_else(too_large)?;
+        let data = (src_c.saturating_mul(src_h).saturating_mul(src_w))
+            .saturating_add(out_c.saturating_mul(out_h).saturating_mul(out_w));
+        let limit = MAX_PACKED.max(data.saturating_mul(PACKED_PER_DATA));
         [src_c, phases[0], phases[1], hph, wph]
             .iter()
             .try_fold(1usize, |acc, &n| acc.checked_mul(n))
-            .filter(|&n| n <= MAX_PACKED)
+            .filter(|&n| n <= limit)
             .ok_or_else(too_large)?;
         Ok(Self {
             batch: s.batch,

@@ -893,4 +893,13 @@ fn huge_strides_pack_little_and_huge_padded_inputs_are_errors() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("packed") && e.contains("not supported"), "{e}");
+    // A large image alone is no reason: 2048 channels of 1024×1024 pack 2^31 elements, beyond
+    // MAX_PACKED but within a few times the data (the plan only, nothing is allocated).
+    let s = ConvShape::conv2d(
+        [1, 2048, 1024, 1024],
+        [1, 2048, 3, 3],
+        [ConvParams::padded(1); 2],
+    )
+    .unwrap();
+    assert!(Plan::forward(&s).is_ok() && Plan::backward_input(&s).is_ok());
 }
