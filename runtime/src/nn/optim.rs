@@ -30,9 +30,10 @@ fn check_hyper(op: &'static str, name: &str, value: f64, ok: bool, range: &str) 
     }
 }
 
-/// `value` is a finite number `≥ 0`.
-fn finite_non_negative(value: f64) -> bool {
-    value.is_finite() && value >= 0.0
+/// [`check_hyper`] for the hyper-parameters that must be finite and `≥ 0`.
+fn check_non_negative(op: &'static str, name: &str, value: f64) -> Result<()> {
+    let ok = value.is_finite() && value >= 0.0;
+    check_hyper(op, name, value, ok, "a finite number >= 0")
 }
 
 /// Checks that every parameter is a leaf and that those with a gradient are contiguous with a
@@ -143,17 +144,9 @@ impl<E: SimdElement> Sgd<E> {
 impl<E: SimdElement> Optimizer<E> for Sgd<E> {
     fn step(&mut self) -> Result<()> {
         const OP: &str = "Sgd::step";
-        let range = "a finite number >= 0";
-        check_hyper(OP, "lr", self.lr, finite_non_negative(self.lr), range)?;
-        check_hyper(
-            OP,
-            "momentum",
-            self.momentum,
-            finite_non_negative(self.momentum),
-            range,
-        )?;
-        let wd_ok = finite_non_negative(self.weight_decay);
-        check_hyper(OP, "weight_decay", self.weight_decay, wd_ok, range)?;
+        check_non_negative(OP, "lr", self.lr)?;
+        check_non_negative(OP, "momentum", self.momentum)?;
+        check_non_negative(OP, "weight_decay", self.weight_decay)?;
         let lr = E::from_f64(self.lr);
         let wd = E::from_f64(self.weight_decay);
         let mu = E::from_f64(self.momentum);
@@ -251,15 +244,18 @@ impl<E: SimdElement> Adam<E> {
     }
 
     fn check_hyper_parameters(&self) -> Result<()> {
-        const OP: &str = ADAM_STEP;
-        let range = "a finite number >= 0";
-        check_hyper(OP, "lr", self.lr, finite_non_negative(self.lr), range)?;
-        let wd_ok = finite_non_negative(self.weight_decay);
-        check_hyper(OP, "weight_decay", self.weight_decay, wd_ok, range)?;
+        check_non_negative(ADAM_STEP, "lr", self.lr)?;
+        check_non_negative(ADAM_STEP, "weight_decay", self.weight_decay)?;
         let eps_ok = self.eps.is_finite() && self.eps > 0.0;
-        check_hyper(OP, "eps", self.eps, eps_ok, "a finite number > 0")?;
+        check_hyper(ADAM_STEP, "eps", self.eps, eps_ok, "a finite number > 0")?;
         for (name, beta) in [("betas.0", self.betas.0), ("betas.1", self.betas.1)] {
-            check_hyper(OP, name, beta, (0.0..1.0).contains(&beta), "in [0, 1)")?;
+            check_hyper(
+                ADAM_STEP,
+                name,
+                beta,
+                (0.0..1.0).contains(&beta),
+                "in [0, 1)",
+            )?;
         }
         Ok(())
     }

@@ -101,10 +101,8 @@ pub(crate) fn alloc<E: Element>(op: &'static str, n: usize) -> Result<Vec<E>> {
         return Ok(v);
     }
     let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| Error::InvalidArgument {
-        op,
-        message: format!("cannot allocate {n} elements of {}", E::DTYPE),
-    })?;
+    v.try_reserve_exact(n)
+        .map_err(|_| crate::tensor::allocation_error::<E>(op, n))?;
     v.resize(n, E::ZERO);
     Ok(v)
 }

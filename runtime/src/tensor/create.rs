@@ -20,10 +20,7 @@ fn alloc_with<E: Element>(
 ) -> Result<Vec<E>> {
     let mut data = Vec::new();
     data.try_reserve_exact(n)
-        .map_err(|_| Error::InvalidArgument {
-            op,
-            message: format!("cannot allocate {n} elements of {}", E::DTYPE),
-        })?;
+        .map_err(|_| super::allocation_error::<E>(op, n))?;
     fill(&mut data);
     debug_assert_eq!(data.len(), n);
     Ok(data)

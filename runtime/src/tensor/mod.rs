@@ -17,7 +17,7 @@ mod storage;
 mod view;
 
 pub use storage::cache::set_buffer_reuse;
-pub(crate) use storage::{check_allocation, output_buffer, recycled, Storage};
+pub(crate) use storage::{allocation_error, check_allocation, output_buffer, recycled, Storage};
 
 /// An n-dimensional array of `E` (`f32` or `f64`).
 ///

@@ -82,10 +82,15 @@ pub(crate) fn output_buffer<E: Element>(op: &'static str, n: usize) -> Result<Ve
 pub(crate) fn check_allocation<E: Element>(op: &'static str, n: usize) -> Result<()> {
     let bytes = n.checked_mul(core::mem::size_of::<E>());
     if bytes.is_none_or(|b| b > isize::MAX as usize) {
-        return Err(Error::InvalidArgument {
-            op,
-            message: format!("cannot allocate {n} elements of {}", E::DTYPE),
-        });
+        return Err(allocation_error::<E>(op, n));
     }
     Ok(())
+}
+
+/// The error of every buffer that cannot be allocated: `n` elements of `E` for `op`.
+pub(crate) fn allocation_error<E: Element>(op: &'static str, n: usize) -> Error {
+    Error::InvalidArgument {
+        op,
+        message: format!("cannot allocate {n} elements of {}", E::DTYPE),
+    }
 }
