@@ -85,9 +85,11 @@ impl<'a, E: Element> Reads<'a, E> {
 }
 
 /// A buffer of `n` elements for a kernel that writes every element (the map and zip drivers):
-/// the fallible form of `tensor::output_buffer`. A recycled buffer as it is when the cache has
-/// one (no fill: the zero-fill was about 3% of a LeNet training run in perf), else [`alloc`]'s
-/// zeroed allocation.
+/// a recycled buffer as it is when the cache has one (no fill: the zero-fill was about 3% of a
+/// LeNet training run in perf), else [`alloc`]'s zeroed allocation. Unlike
+/// `tensor::output_buffer`, which only refuses sizes beyond `isize::MAX` bytes and then takes
+/// `calloc`'s memory, a fresh buffer here is reserved fallibly, so an allocation the system
+/// refuses is an error too.
 pub(crate) fn alloc_overwritten<E: Element>(op: &'static str, n: usize) -> Result<Vec<E>> {
     crate::tensor::recycled(n).map_or_else(|| alloc(op, n), Ok)
 }
