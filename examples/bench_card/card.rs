@@ -41,7 +41,7 @@ pub struct Line {
     pub amount: f64,
     pub unit: Unit,
     pub roof: Roof,
-    /// Whether each timed call allocates its output (the API offers no `_into` form).
+    /// Whether each timed call allocates its output (see the card's note for which rows do).
     pub allocates: bool,
 }
 

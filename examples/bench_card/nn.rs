@@ -2,9 +2,10 @@
 //! (`simdgrad::parallel`), each against its roof; on one thread the convolutions are also timed
 //! as im2col + GEMM, and the small ones as the naive nested loop.
 //!
-//! Which rows allocate: `softmax`, `logsoftmax` and `softmax_bwd` (the tensor API returns a
-//! fresh tensor) and every `_fwdbwd` row (autograd allocates the output and the gradients).
-//! Every other row writes into an output reused across calls.
+//! Which rows allocate: `softmax_bwd` (the tensor API returns a fresh tensor) and every
+//! `_fwdbwd` row (autograd allocates the output and the gradients). Every other row writes into
+//! an output reused across calls (`softmax` and `logsoftmax` through `softmax_into` and
+//! `log_softmax_into`), as performance.md asks wherever the API allows.
 
 use simdgrad::conv::{self, naive, ConvParams, ConvShape, StridedRef};
 use simdgrad::nn::functional::softmax_backward;
@@ -132,15 +133,18 @@ fn softmax(cx: &mut Ctx<'_>) {
     let x = Tensor::<f32>::randn_seeded(&[rows, cols], 1).expect("input");
     let g = Tensor::<f32>::randn_seeded(&[rows, cols], 2).expect("gradient");
     let y = x.softmax(-1).expect("softmax");
+    let mut out = Tensor::<f32>::zeros(&[rows, cols]).expect("output");
     let leaf = x.detach().requires_grad_(true);
     for t in THREADS {
         set_threads(t);
         let key = |op| (op, shape.as_str(), t);
-        cx.bytes_row(key("softmax"), 8 * n, Stream::Copy, true, || {
-            drop(std::hint::black_box(x.softmax(-1)))
+        cx.bytes_row(key("softmax"), 8 * n, Stream::Copy, false, || {
+            x.softmax_into(-1, &mut out).expect("softmax_into");
+            std::hint::black_box(&out);
         });
-        cx.bytes_row(key("logsoftmax"), 8 * n, Stream::Copy, true, || {
-            drop(std::hint::black_box(x.log_softmax(-1)))
+        cx.bytes_row(key("logsoftmax"), 8 * n, Stream::Copy, false, || {
+            x.log_softmax_into(-1, &mut out).expect("log_softmax_into");
+            std::hint::black_box(&out);
         });
         cx.bytes_row(key("softmax_bwd"), 12 * n, Stream::Triad, true, || {
             drop(std::hint::black_box(softmax_backward(&y, &g, -1)))

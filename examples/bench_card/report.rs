@@ -106,7 +106,8 @@ pub fn lines_table(lines: &[&Line]) -> Table {
                chains); GBps lines: the STREAM-like kernel with the line's access pattern (read: \
                one array read; copy: one read, one written; triad: two read, one written) over \
                the same working set (MiB) on the same threads. allocates: each call allocates \
-               its output (no `_into` form in the API). 1-thread map/zip/reduce lines time the \
+               its output (autograd, an API with no `_into` form, or matmul's Tensor API, whose \
+               4 MiB output is small beside its 2.1 GFLOP). 1-thread map/zip/reduce lines time the \
                generated kernel's slice driver, 2-thread ones the tensor driver \
                (`Tensor::map_into` …) with `simdgrad::parallel` at 2 threads."
             .into(),
